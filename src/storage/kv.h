@@ -1,0 +1,60 @@
+// The ordered key-value interface every control-plane service stores its state in.
+// Keys are byte strings ordered bytewise. Implementations: sqlite (embedded default);
+// PostgreSQL to follow. Every method is thread-safe on the store; a Transaction is
+// used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace bulwark::storage {
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // Deleting a missing key is not an error.
+  virtual Status Delete(std::string_view key) = 0;
+  // Keys starting with `prefix`, strictly after `start_after` (if non-empty), in order,
+  // at most `limit` (0 = no limit).
+  virtual Result<std::vector<KeyValue>> Scan(std::string_view prefix,
+                                             std::string_view start_after = {},
+                                             size_t limit = 0) = 0;
+  // Durable on return (fsync'd per the backend's rules). A transaction destroyed
+  // without Commit() is rolled back.
+  virtual Status Commit() = 0;
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  // A read-write transaction. Writers are serialized; readers see committed data.
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+
+  // Single-operation conveniences, each its own committed transaction.
+  Result<std::optional<std::string>> Get(std::string_view key);
+  Status Put(std::string_view key, std::string_view value);
+  Status Delete(std::string_view key);
+  Result<std::vector<KeyValue>> Scan(std::string_view prefix, std::string_view start_after = {},
+                                     size_t limit = 0);
+  // Atomically: if the current value equals `expected` (nullopt = key absent), set it to
+  // `desired` (nullopt = delete) and return true; otherwise change nothing, return false.
+  Result<bool> CompareAndSet(std::string_view key, const std::optional<std::string>& expected,
+                             const std::optional<std::string>& desired);
+};
+
+// Opens (creating if needed) an SQLite database in WAL mode with synchronous=FULL.
+Result<std::unique_ptr<KvStore>> OpenSqlite(const std::string& path);
+
+}  // namespace bulwark::storage
