@@ -40,7 +40,15 @@ class KvStore {
  public:
   virtual ~KvStore() = default;
   // A read-write transaction. Writers are serialized; readers see committed data.
+  // The transaction holds the store's write lock until it commits or is destroyed, so a
+  // thread holding one must not call a writing convenience method (Put, Delete,
+  // CompareAndSet) or Begin() again: backends report that as an error instead of
+  // deadlocking. The store must outlive its transactions.
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  // A transaction for reading only, over one consistent snapshot of committed data.
+  // Backends override it to read without the write lock, concurrently with a writer, and
+  // then refuse Put and Delete on it. The default implementation is Begin().
+  virtual Result<std::unique_ptr<Transaction>> BeginReadOnly();
 
   // Single-operation conveniences, each its own committed transaction.
   Result<std::optional<std::string>> Get(std::string_view key);
@@ -54,7 +62,16 @@ class KvStore {
                              const std::optional<std::string>& desired);
 };
 
+// The smallest byte string greater than every string starting with `prefix`, for an
+// exclusive upper bound on a prefix scan: the prefix with its trailing 0xFF bytes removed
+// and its last byte incremented. nullopt when there is no such bound (empty prefix, or
+// a prefix of only 0xFF bytes): the scan then runs to the end of the key space.
+std::optional<std::string> PrefixUpperBound(std::string_view prefix);
+
 // Opens (creating if needed) an SQLite database in WAL mode with synchronous=FULL.
+// A new file is created with mode 0600 (an existing one readable by others is narrowed
+// to 0600); the schema is migrated to the current version. Fails on a file that is not a
+// database or whose schema is newer than this binary knows.
 Result<std::unique_ptr<KvStore>> OpenSqlite(const std::string& path);
 
 }  // namespace bulwark::storage

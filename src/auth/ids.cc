@@ -1,0 +1,59 @@
+#include "auth/ids.h"
+
+#include <cstdint>
+
+#include "crypto/crypto.h"
+
+namespace bulwark::ids {
+
+std::string NewAccountId() {
+  std::string id = crypto::RandomString("123456789", 1);
+  id += crypto::RandomString("0123456789", 11);
+  return id;
+}
+
+std::string NewUniqueId(std::string_view prefix) {
+  return std::string(prefix) + crypto::RandomString("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
+}
+
+SecretBytes NewSecretAccessKey() {
+  std::string s = crypto::RandomString(
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+  SecretBytes secret = SecretBytes::FromView(s);
+  SecureWipe(s.data(), s.size());
+  return secret;
+}
+
+std::string NewUuid() {
+  uint8_t b[16];
+  crypto::RandomBytes(b, sizeof(b));
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 15]);
+  }
+  return out;
+}
+
+bool IsAccountId(std::string_view s) {
+  if (s.size() != 12) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool IsAccessKeyId(std::string_view s) {
+  if (s.size() < 16 || s.size() > 128) return false;
+  for (char c : s) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+}  // namespace bulwark::ids

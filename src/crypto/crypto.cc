@@ -1,0 +1,325 @@
+// OpenSSL-backed implementations of crypto.h and of bulwark::SecureWipe.
+#include "crypto/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+namespace bulwark {
+
+void SecureWipe(void* data, size_t size) {
+  if (data != nullptr && size > 0) OPENSSL_cleanse(data, size);
+}
+
+namespace crypto {
+namespace {
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+constexpr uint8_t kSealVersion = 0x01;
+constexpr size_t kAesKeySize = 32;
+constexpr size_t kGcmNonceSize = 12;
+constexpr size_t kGcmTagSize = 16;
+constexpr size_t kSealOverhead = 1 + kGcmNonceSize + kGcmTagSize;
+// EVP lengths are int; refuse anything that does not fit.
+constexpr size_t kMaxAeadInput = static_cast<size_t>(INT_MAX) - 64;
+
+[[noreturn]] void Die(const char* what) {
+  std::fprintf(stderr, "bulwark: fatal crypto failure: %s\n", what);
+  std::abort();
+}
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr char kB64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int B64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
+
+Sha256Digest Sha256(std::string_view data) {
+  Sha256Digest out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
+      len != out.size()) {
+    Die("EVP_Digest(SHA-256)");
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  Sha256Digest d = Sha256(data);
+  return HexEncode(d.data(), d.size());
+}
+
+Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
+  static const unsigned char kEmpty = 0;
+  Sha256Digest out{};
+  unsigned int len = 0;
+  const void* key_ptr = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
+  const unsigned char* data_ptr =
+      data.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(data.data());
+  if (key.size() > static_cast<size_t>(INT_MAX)) Die("HMAC key too large");
+  if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), data_ptr, data.size(), out.data(),
+           &len) == nullptr ||
+      len != out.size()) {
+    Die("HMAC(SHA-256)");
+  }
+  return out;
+}
+
+std::string HexEncode(const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  std::string out;
+  out.resize(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out[2 * i] = kHexDigits[p[i] >> 4];
+    out[2 * i + 1] = kHexDigits[p[i] & 0x0f];
+  }
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.resize(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = HexValue(hex[2 * i]);
+    int lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    out.push_back(kB64Alphabet[(v >> 18) & 63]);
+    out.push_back(kB64Alphabet[(v >> 12) & 63]);
+    out.push_back(kB64Alphabet[(v >> 6) & 63]);
+    out.push_back(kB64Alphabet[v & 63]);
+  }
+  size_t rest = data.size() - i;
+  if (rest == 1) {
+    uint32_t v = uint32_t{p[i]} << 16;
+    out.push_back(kB64Alphabet[(v >> 18) & 63]);
+    out.push_back(kB64Alphabet[(v >> 12) & 63]);
+    out.append("==");
+  } else if (rest == 2) {
+    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8);
+    out.push_back(kB64Alphabet[(v >> 18) & 63]);
+    out.push_back(kB64Alphabet[(v >> 12) & 63]);
+    out.push_back(kB64Alphabet[(v >> 6) & 63]);
+    out.push_back('=');
+  }
+  return out;
+}
+
+// Strict RFC 4648 base64: standard alphabet, padding required, no whitespace, and the
+// unused bits of the last group must be zero (so every input has one canonical form).
+std::optional<std::string> Base64Decode(std::string_view b64) {
+  if (b64.size() % 4 != 0) return std::nullopt;
+  size_t pad = 0;
+  if (!b64.empty() && b64.back() == '=') ++pad;
+  if (b64.size() >= 2 && b64[b64.size() - 2] == '=') ++pad;
+  std::string out;
+  out.reserve(b64.size() / 4 * 3);
+  for (size_t i = 0; i < b64.size(); i += 4) {
+    bool last = i + 4 == b64.size();
+    int v[4];
+    for (int j = 0; j < 4; ++j) {
+      char c = b64[i + j];
+      if (c == '=') {
+        if (!last || j < 4 - static_cast<int>(pad)) return std::nullopt;
+        v[j] = 0;
+      } else {
+        v[j] = B64Value(c);
+        if (v[j] < 0) return std::nullopt;
+      }
+    }
+    uint32_t n =
+        (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
+    out.push_back(static_cast<char>((n >> 16) & 0xff));
+    if (last && pad == 2) {
+      if ((n & 0xffff) != 0) return std::nullopt;
+      break;
+    }
+    out.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (last && pad == 1) {
+      if ((n & 0xff) != 0) return std::nullopt;
+      break;
+    }
+    out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void RandomBytes(void* out, size_t size) {
+  auto* p = static_cast<unsigned char*>(out);
+  while (size > 0) {
+    int chunk = size > (1u << 30) ? (1 << 30) : static_cast<int>(size);
+    if (RAND_bytes(p, chunk) != 1) Die("RAND_bytes");
+    p += chunk;
+    size -= static_cast<size_t>(chunk);
+  }
+}
+
+std::string RandomString(std::string_view alphabet, size_t length) {
+  if (alphabet.empty() || alphabet.size() > 256) {
+    Die("RandomString: alphabet must hold 1..256 characters");
+  }
+  std::string out;
+  out.reserve(length);
+  // Rejection sampling: accept bytes below the largest multiple of the alphabet size,
+  // so every character is equally likely.
+  const unsigned limit = 256 - (256 % alphabet.size());
+  unsigned char buf[64];
+  while (out.size() < length) {
+    RandomBytes(buf, sizeof(buf));
+    for (unsigned char b : buf) {
+      if (b >= limit) continue;
+      out.push_back(alphabet[b % alphabet.size()]);
+      if (out.size() == length) break;
+    }
+  }
+  SecureWipe(buf, sizeof(buf));
+  return out;
+}
+
+Result<std::string> AesGcmSeal(const SecretBytes& key, std::string_view plaintext,
+                               std::string_view aad) {
+  if (key.size() != kAesKeySize) {
+    return Status(ErrorKind::kInternalFailure, "AES-256-GCM key must be 32 bytes");
+  }
+  if (plaintext.size() > kMaxAeadInput || aad.size() > kMaxAeadInput) {
+    return Status(ErrorKind::kValidation, "Plaintext or associated data too large to seal");
+  }
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return Status(ErrorKind::kInternalFailure, "EVP_CIPHER_CTX_new failed");
+
+  std::string out;
+  out.resize(kSealOverhead + plaintext.size());
+  out[0] = static_cast<char>(kSealVersion);
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data() + 1);
+  RandomBytes(nonce, kGcmNonceSize);
+  auto* ct = reinterpret_cast<unsigned char*>(out.data() + 1 + kGcmNonceSize);
+  int len = 0;
+  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmNonceSize, nullptr) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1) {
+    return Status(ErrorKind::kInternalFailure, "AES-GCM initialisation failed");
+  }
+  if (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                                        reinterpret_cast<const unsigned char*>(aad.data()),
+                                        static_cast<int>(aad.size())) != 1) {
+    return Status(ErrorKind::kInternalFailure, "AES-GCM AAD failed");
+  }
+  int written = 0;
+  if (!plaintext.empty()) {
+    if (EVP_EncryptUpdate(ctx.get(), ct, &len,
+                          reinterpret_cast<const unsigned char*>(plaintext.data()),
+                          static_cast<int>(plaintext.size())) != 1) {
+      return Status(ErrorKind::kInternalFailure, "AES-GCM encryption failed");
+    }
+    written = len;
+  }
+  if (EVP_EncryptFinal_ex(ctx.get(), ct + written, &len) != 1) {
+    return Status(ErrorKind::kInternalFailure, "AES-GCM finalisation failed");
+  }
+  written += len;
+  if (static_cast<size_t>(written) != plaintext.size() ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, ct + written) != 1) {
+    return Status(ErrorKind::kInternalFailure, "AES-GCM tag generation failed");
+  }
+  return out;
+}
+
+Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
+                               std::string_view aad) {
+  if (key.size() != kAesKeySize) {
+    return Status(ErrorKind::kValidation, "AES-256-GCM key must be 32 bytes");
+  }
+  if (sealed.size() < kSealOverhead) {
+    return Status(ErrorKind::kValidation, "Sealed data is too short");
+  }
+  if (static_cast<uint8_t>(sealed[0]) != kSealVersion) {
+    return Status(ErrorKind::kValidation, "Sealed data has an unknown format version");
+  }
+  if (sealed.size() > kMaxAeadInput || aad.size() > kMaxAeadInput) {
+    return Status(ErrorKind::kValidation, "Sealed data or associated data too large");
+  }
+  const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data() + 1);
+  const size_t ct_size = sealed.size() - kSealOverhead;
+  const auto* ct = reinterpret_cast<const unsigned char*>(sealed.data() + 1 + kGcmNonceSize);
+  unsigned char tag[kGcmTagSize];
+  std::copy(ct + ct_size, ct + ct_size + kGcmTagSize, tag);
+
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return Status(ErrorKind::kInternalFailure, "EVP_CIPHER_CTX_new failed");
+  int len = 0;
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmNonceSize, nullptr) != 1 ||
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1) {
+    return Status(ErrorKind::kInternalFailure, "AES-GCM initialisation failed");
+  }
+  if (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                                        reinterpret_cast<const unsigned char*>(aad.data()),
+                                        static_cast<int>(aad.size())) != 1) {
+    return Status(ErrorKind::kValidation, "Sealed data failed authentication");
+  }
+  SecretBytes plain(ct_size);
+  int written = 0;
+  if (ct_size > 0) {
+    if (EVP_DecryptUpdate(ctx.get(), plain.data(), &len, ct, static_cast<int>(ct_size)) != 1) {
+      return Status(ErrorKind::kValidation, "Sealed data failed authentication");
+    }
+    written = len;
+  }
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1) {
+    return Status(ErrorKind::kInternalFailure, "AES-GCM tag setup failed");
+  }
+  unsigned char final_block[16];
+  if (EVP_DecryptFinal_ex(ctx.get(), final_block, &len) != 1 || len != 0 ||
+      static_cast<size_t>(written) != ct_size) {
+    // `plain` is wiped by its destructor: unauthenticated plaintext never escapes.
+    return Status(ErrorKind::kValidation, "Sealed data failed authentication");
+  }
+  return plain;
+}
+
+}  // namespace crypto
+}  // namespace bulwark
