@@ -67,7 +67,7 @@ def main():
         model.pop("documentation", None)
         path = os.path.join(args.out, name + ".json")
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(model, f, separators=(",", ":"), sort_keys=True)
+            json.dump(model, f, separators=(",", ":"))
             f.write("\n")
         print(f"{name}: {model['metadata']['apiVersion']} "
               f"{len(model['operations'])} operations -> {path}")

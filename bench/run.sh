@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Server benchmark: replays one pre-signed STS GetCallerIdentity request with wrk
+# against Bulwark and, in the same run on the same machine, against two references:
+# nginx returning a static 200 (the machine's practical HTTP ceiling) and moto's server.
+# Prints requests/s, p99 latency and each ratio, plus Bulwark's idle RSS and start time.
+#
+# Usage: bench/run.sh [seconds] [connections]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-10}
+conns=${2:-64}
+bin=${BULWARK_BIN:-$root/build/bulwark}
+py=${BENCH_PYTHON:-/usr/bin/python3}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { "$py" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_http() {  # url
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "$1" 2>/dev/null && return 0
+    "$py" -c "import urllib.request,sys
+try: urllib.request.urlopen('$1',timeout=1)
+except urllib.error.HTTPError: sys.exit(0)
+except Exception: sys.exit(1)" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# --- Bulwark ---------------------------------------------------------------------
+bport=$(free_port)
+t0=$(date +%s%N)
+"$bin" serve --listen "127.0.0.1:$bport" --data-dir "$work/data" >"$work/bulwark.out" 2>&1 &
+pids+=($!)
+bpid=$!
+wait_http "http://127.0.0.1:$bport/_bulwark/health"
+t1=$(date +%s%N)
+ready_line=$(grep -o "ready in [0-9.]* ms" "$work/bulwark.out" || true)
+sleep 0.5
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$bpid/status)
+
+# --- nginx ---------------------------------------------------------------------
+nport=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx;
+  server {
+    listen 127.0.0.1:$nport;
+    location / { return 200 "ok\n"; }
+  }
+}
+NGINX
+have_nginx=0
+if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+  ngx=$(command -v nginx || echo /usr/sbin/nginx)
+  "$ngx" -c "$work/nginx/nginx.conf" -g "daemon off;" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$nport/" && have_nginx=1
+fi
+
+# --- moto ------------------------------------------------------------------------
+mport=$(free_port)
+have_moto=0
+moto_py=${MOTO_PYTHON:-python3}
+if "$moto_py" -c "import moto.server" 2>/dev/null; then
+  "$moto_py" -m moto.server -H 127.0.0.1 -p "$mport" >"$work/moto.out" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$mport/" && have_moto=1
+fi
+
+# --- the signed request, as a wrk script -----------------------------------------
+make_script() {  # port access_key secret out
+  "$py" - "$1" "$2" "$3" "$4" <<'PY'
+import sys
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+port, ak, sk, out = sys.argv[1:5]
+body = "Action=GetCallerIdentity&Version=2011-06-15"
+req = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=body,
+                 headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+SigV4Auth(Credentials(ak, sk), "sts", "us-east-1").add_auth(req)
+def lua(s): return s.replace("\\", "\\\\").replace('"', '\\"')
+with open(out, "w") as f:
+    f.write('wrk.method = "POST"\n')
+    f.write(f'wrk.body = "{lua(body)}"\n')
+    for k, v in req.headers.items():
+        if k.lower() == "host":
+            continue
+        f.write(f'wrk.headers["{lua(k)}"] = "{lua(v)}"\n')
+PY
+}
+ak=$(awk -F' = ' '/aws_access_key_id/ {print $2}' "$work/data/credentials")
+sk=$(awk -F' = ' '/aws_secret_access_key/ {print $2}' "$work/data/credentials")
+make_script "$bport" "$ak" "$sk" "$work/bulwark.lua"
+make_script "$mport" "AKIDEXAMPLE" "secret" "$work/moto.lua"
+
+# Sanity: the signed request really succeeds against Bulwark.
+"$py" - "$bport" "$work/bulwark.lua" <<'PY'
+import re, sys, http.client
+port, script = sys.argv[1], open(sys.argv[2]).read()
+headers = dict(re.findall(r'wrk.headers\["(.*?)"\] = "(.*?)"', script))
+body = re.search(r'wrk.body = "(.*?)"', script).group(1)
+c = http.client.HTTPConnection("127.0.0.1", int(port)); c.request("POST", "/", body, headers)
+r = c.getresponse(); data = r.read()
+assert r.status == 200 and b"GetCallerIdentityResult" in data, (r.status, data)
+PY
+
+run_wrk() {  # name url script
+  local out="$work/$1.wrk"
+  if [ -n "$3" ]; then
+    wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$3" "$2" >"$out" 2>&1
+  else
+    wrk -t2 -c"$conns" -d"${secs}s" --latency "$2" >"$out" 2>&1
+  fi
+  local rps p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out")
+  p99=$(awk '$1=="99%" {print $2}' "$out")
+  non2xx=$(awk '/Non-2xx/ {print $5}' "$out")
+  echo "$1 ${rps:-0} ${p99:-?} ${non2xx:-0}"
+}
+
+echo "GetCallerIdentity, wrk -t2 -c$conns -d${secs}s, $(nproc) cores"
+results=()
+results+=("$(run_wrk bulwark "http://127.0.0.1:$bport/" "$work/bulwark.lua")")
+[ $have_nginx = 1 ] && results+=("$(run_wrk nginx "http://127.0.0.1:$nport/" "")")
+[ $have_moto = 1 ] && results+=("$(run_wrk moto "http://127.0.0.1:$mport/" "$work/moto.lua")")
+
+printf "%-10s %12s %10s %8s\n" target "requests/s" "p99" "non-2xx"
+for r in "${results[@]}"; do
+  # shellcheck disable=SC2086
+  printf "%-10s %12s %10s %8s\n" $r
+done
+brps=$(echo "${results[0]}" | awk '{print $2}')
+for r in "${results[@]:1}"; do
+  name=$(echo "$r" | awk '{print $1}'); rps=$(echo "$r" | awk '{print $2}')
+  awk -v b="$brps" -v o="$rps" -v n="$name" 'BEGIN { if (o > 0) printf "bulwark / %s = %.2fx\n", n, b / o }'
+done
+[ $have_nginx = 1 ] || echo "nginx: not installed (scripts/install-deps.sh bench)"
+[ $have_moto = 1 ] || echo "moto: not importable by $moto_py (set MOTO_PYTHON)"
+echo "bulwark idle RSS: $((rss_kb / 1024)) MiB (${rss_kb} kB)"
+echo "bulwark start to healthy: $(( (t1 - t0) / 1000000 )) ms wall (server reports: ${ready_line:-n/a})"

@@ -1,0 +1,202 @@
+// The `bulwark` command.
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "http/server.h"
+#include "server/access_log.h"
+#include "server/bootstrap.h"
+#include "server/metrics.h"
+#include "server/pipeline.h"
+#include "server/registry.h"
+#include "storage/kv.h"
+
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:4566";
+  std::string data_dir = "./data";
+  std::string root_key_file;
+  std::string access_log;  // default: <data-dir>/access.log
+  int io_threads = 0;
+  size_t max_body_bytes = 10 * 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_connections = 4096;
+  int header_timeout = 30;
+  int body_timeout = 60;
+};
+
+bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = s.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  try {
+    size_t used = 0;
+    unsigned long p = std::stoul(s.substr(colon + 1), &used);
+    if (used != s.size() - colon - 1 || p > 65535) return false;
+    *port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return !host->empty();
+}
+
+int Serve(const ServeFlags& flags) {
+  using namespace bulwark;
+  const auto start = std::chrono::steady_clock::now();
+  http::ServerOptions options;
+  if (!SplitHostPort(flags.listen, &options.host, &options.port)) {
+    std::fprintf(stderr, "bulwark: --listen wants HOST:PORT, got '%s'\n", flags.listen.c_str());
+    return 2;
+  }
+  options.io_threads = flags.io_threads;
+  options.max_body_bytes = flags.max_body_bytes;
+  options.max_header_bytes = flags.max_header_bytes;
+  options.max_connections = flags.max_connections;
+  options.header_timeout = std::chrono::seconds(flags.header_timeout);
+  options.body_timeout = std::chrono::seconds(flags.body_timeout);
+
+  // Signals are taken by one thread with sigwait; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  server::DataDirOptions dir_options;
+  dir_options.path = flags.data_dir;
+  dir_options.root_key_file = flags.root_key_file;
+  auto dir = server::OpenDataDir(dir_options);
+  if (!dir.ok()) {
+    std::fprintf(stderr, "bulwark: cannot open data directory %s: %s\n", flags.data_dir.c_str(),
+                 dir.status().message().c_str());
+    return 1;
+  }
+  std::string log_dest = flags.access_log.empty() ? dir->path + "/access.log" : flags.access_log;
+  auto access_log = server::AccessLog::Open(log_dest);
+  if (!access_log.ok()) {
+    std::fprintf(stderr, "bulwark: %s\n", access_log.status().message().c_str());
+    return 1;
+  }
+
+  const server::Registry& registry = server::Registry::Default();
+  server::Metrics metrics(registry);
+  ServiceEnvironment env;
+  env.store = dir->store.get();
+  env.sealer = dir->sealer.get();
+  env.now_unix = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  server::Pipeline pipeline(registry, &env, dir->credentials.get(), &metrics,
+                            access_log->get());
+  auto srv = http::Server::Create(options, &pipeline);
+  if (!srv.ok()) {
+    std::fprintf(stderr, "bulwark: %s\n", srv.status().message().c_str());
+    return 1;
+  }
+  http::Server* server = srv->get();
+
+  if (!dir->new_root_secret.empty()) {
+    std::printf(
+        "Created account %s with root credentials (shown once; also in %s):\n"
+        "  aws_access_key_id     = %s\n"
+        "  aws_secret_access_key = %.*s\n",
+        dir->account_id.c_str(), dir->credentials_file.c_str(), dir->root_access_key_id.c_str(),
+        static_cast<int>(dir->new_root_secret.size()),
+        reinterpret_cast<const char*>(dir->new_root_secret.data()));
+    dir->new_root_secret = SecretBytes();
+  }
+  const std::string host_for_url =
+      options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  auto startup_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "Bulwark listening on http://%s:%u (account %s, data dir %s, ready in %.1f ms)\n"
+      "Try: AWS_SHARED_CREDENTIALS_FILE=%s aws --endpoint-url http://%s:%u "
+      "sts get-caller-identity\n",
+      host_for_url.c_str(), server->port(), dir->account_id.c_str(), dir->path.c_str(), startup_ms,
+      dir->credentials_file.c_str(), host_for_url.c_str(), server->port());
+  std::fflush(stdout);
+  pipeline.SetReady(true);
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGTERM || sig == SIGINT) {
+      std::fprintf(stderr, "bulwark: shutting down (signal %d)\n", sig);
+    }
+    pipeline.SetReady(false);
+    server->Shutdown();
+  });
+  server->Run();
+  // Run() returns only after Shutdown(); wake the signal thread if it is still waiting.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  srv->reset();
+  dir->store.reset();  // closes the database cleanly (WAL checkpoint)
+  std::fprintf(stderr, "bulwark: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Bulwark: a self-hosted, AWS-compatible security and compliance plane"};
+  app.require_subcommand(1);
+  ServeFlags flags;
+  auto* serve = app.add_subcommand("serve", "Run the API server");
+  serve->set_config("--config", "", "Read options from a TOML/INI file (keys as the long flags)");
+  serve->add_option("--listen", flags.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->envname("BULWARK_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--data-dir", flags.data_dir, "Data directory (created mode 0700)")
+      ->envname("BULWARK_DATA_DIR")
+      ->capture_default_str();
+  serve->add_option("--root-key-file", flags.root_key_file,
+                    "Root key file (default: DATA_DIR/root.key)")
+      ->envname("BULWARK_ROOT_KEY_FILE");
+  serve->add_option("--access-log", flags.access_log,
+                    "Access log: a file, '-' for standard error, 'off' (default: "
+                    "DATA_DIR/access.log)")
+      ->envname("BULWARK_ACCESS_LOG");
+  serve->add_option("--io-threads", flags.io_threads, "I/O threads (0: one per core)")
+      ->envname("BULWARK_IO_THREADS")
+      ->check(CLI::Range(0, 256));
+  serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
+      ->envname("BULWARK_MAX_BODY_BYTES")
+      ->capture_default_str();
+  serve->add_option("--max-header-bytes", flags.max_header_bytes, "Largest request head accepted")
+      ->envname("BULWARK_MAX_HEADER_BYTES")
+      ->capture_default_str();
+  serve->add_option("--max-connections", flags.max_connections, "Open connections at most")
+      ->envname("BULWARK_MAX_CONNECTIONS")
+      ->capture_default_str();
+  serve->add_option("--header-timeout", flags.header_timeout,
+                    "Seconds to receive a request head (also the keep-alive idle limit)")
+      ->envname("BULWARK_HEADER_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve->add_option("--body-timeout", flags.body_timeout,
+                    "Seconds to receive a request body or send a response")
+      ->envname("BULWARK_BODY_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  auto* version = app.add_subcommand("version", "Print the version");
+  CLI11_PARSE(app, argc, argv);
+  if (version->parsed()) {
+    std::printf("bulwark 0.1.0\n");
+    return 0;
+  }
+  return Serve(flags);
+}

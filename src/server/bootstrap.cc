@@ -1,0 +1,141 @@
+#include "server/bootstrap.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "auth/ids.h"
+#include "crypto/crypto.h"
+
+namespace bulwark::server {
+namespace {
+
+constexpr size_t kRootKeySize = 32;
+constexpr std::string_view kAccountKey = "system/account";
+
+Status Errno(const std::string& what) {
+  return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
+}
+
+Status MakePrivateDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir " + path);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
+  if (!S_ISDIR(st.st_mode)) return Status(ErrorKind::kInternalFailure, path + " is not a directory");
+  if ((st.st_mode & 077) != 0 && ::chmod(path.c_str(), 0700) != 0) return Errno("chmod " + path);
+  return Status::Ok();
+}
+
+// Writes `data` to `path` with mode 0600: to a temporary file, fsync'd, renamed.
+Status WritePrivateFile(const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create " + tmp);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return Errno("write " + tmp);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return Errno("fsync " + tmp);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
+  return Status::Ok();
+}
+
+Result<SecretBytes> ReadRootKey(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("open root key " + path);
+  SecretBytes key(kRootKeySize);
+  ssize_t n = ::read(fd, key.data(), key.size());
+  char extra;
+  ssize_t more = ::read(fd, &extra, 1);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(kRootKeySize) || more != 0) {
+    return Status(ErrorKind::kInternalFailure, "root key " + path + " is not 32 bytes");
+  }
+  return key;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+Result<DataDir> OpenDataDir(const DataDirOptions& options) {
+  DataDir dir;
+  dir.path = options.path;
+  RETURN_IF_ERROR(MakePrivateDir(dir.path));
+  const std::string db_path = dir.path + "/bulwark.db";
+  const std::string key_path =
+      options.root_key_file.empty() ? dir.path + "/root.key" : options.root_key_file;
+  const bool fresh = !Exists(db_path);
+
+  if (!Exists(key_path)) {
+    if (!fresh) {
+      return Status(ErrorKind::kInternalFailure,
+                    "root key " + key_path + " is missing but " + db_path +
+                        " exists: refusing to create a new key that could not open it");
+    }
+    SecretBytes key(kRootKeySize);
+    crypto::RandomBytes(key.data(), key.size());
+    RETURN_IF_ERROR(WritePrivateFile(key_path, key.view()));
+  }
+  ASSIGN_OR_RETURN(SecretBytes root_key, ReadRootKey(key_path));
+
+  ASSIGN_OR_RETURN(dir.store, storage::OpenSqlite(db_path));
+  dir.sealer = std::make_unique<storage::Sealer>(std::move(root_key));
+  dir.credentials = std::make_unique<auth::CredentialStore>(dir.store.get(), dir.sealer.get());
+  dir.credentials_file = dir.path + "/credentials";
+
+  ASSIGN_OR_RETURN(std::optional<std::string> account, dir.store->Get(kAccountKey));
+  if (account) {
+    auto doc = nlohmann::json::parse(*account, nullptr, false);
+    if (!doc.is_object()) return Status(ErrorKind::kInternalFailure, "corrupt account record");
+    dir.account_id = doc.value("account_id", "");
+    dir.root_access_key_id = doc.value("root_access_key_id", "");
+    return dir;
+  }
+
+  // First start: the default account and its root credentials.
+  dir.account_id = ids::NewAccountId();
+  dir.root_access_key_id = ids::NewUniqueId("AKIA");
+  SecretBytes secret = ids::NewSecretAccessKey();
+  Principal root;
+  root.type = Principal::Type::kRoot;
+  root.account_id = dir.account_id;
+  root.arn = "arn:aws:iam::" + dir.account_id + ":root";
+  root.user_id = dir.account_id;
+  RETURN_IF_ERROR(dir.credentials->Create(root, dir.root_access_key_id, secret));
+
+  std::string file = "[default]\naws_access_key_id = " + dir.root_access_key_id +
+                     "\naws_secret_access_key = ";
+  file.append(secret.view());
+  // botocore (CLI v1 and v2, boto3) also reads the region from this file, so that
+  // `AWS_SHARED_CREDENTIALS_FILE=DIR/credentials aws --endpoint-url ...` needs no more.
+  file.append("\nregion = us-east-1\n");
+  Status written = WritePrivateFile(dir.credentials_file, file);
+  SecureWipe(file.data(), file.size());
+  RETURN_IF_ERROR(written);
+
+  nlohmann::json record = {{"account_id", dir.account_id},
+                           {"root_access_key_id", dir.root_access_key_id}};
+  RETURN_IF_ERROR(dir.store->Put(kAccountKey, record.dump()));
+  dir.new_root_secret = std::move(secret);
+  return dir;
+}
+
+}  // namespace bulwark::server

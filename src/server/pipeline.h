@@ -1,0 +1,40 @@
+// The life of a request, in one fixed order:
+//   1. limits (the listener)  2. route and decode  3. SigV4 authentication
+//   4. operation row  5. input validation  6. authorization  7. handler
+//   8. encode  9. access log and metrics
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "http/server.h"
+#include "server/registry.h"
+#include "services/service.h"
+
+namespace bulwark::auth {
+class CredentialStore;
+}
+
+namespace bulwark::server {
+
+class AccessLog;
+class Metrics;
+
+class Pipeline : public http::Handler {
+ public:
+  Pipeline(const Registry& registry, ServiceEnvironment* env, auth::CredentialStore* credentials,
+           Metrics* metrics, AccessLog* access_log);
+  ~Pipeline() override;
+
+  http::Response Handle(http::Request& request) override;
+  http::Response Reject(const http::Request& request, const Status& why) override;
+
+  // The health endpoint answers 200 only once this is set.
+  void SetReady(bool ready);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bulwark::server

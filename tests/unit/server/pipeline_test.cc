@@ -1,0 +1,176 @@
+// The request pipeline in process, without a network: a real store, real credentials
+// and real SigV4 signatures.
+#include "server/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "auth/sigv4.h"
+#include "core/secret.h"
+#include "server/access_log.h"
+#include "server/bootstrap.h"
+#include "server/metrics.h"
+#include "storage/kv.h"
+
+namespace bulwark::server {
+namespace {
+
+constexpr int64_t kNow = 1700000000;  // 2023-11-14T22:13:20Z
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("bulwark-pipeline-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    DataDirOptions options;
+    options.path = dir_.string();
+    auto opened = OpenDataDir(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    data_ = std::move(opened).value();
+    secret_ = std::string(data_.new_root_secret.view());
+    env_.store = data_.store.get();
+    env_.sealer = data_.sealer.get();
+    env_.now_unix = [] { return kNow; };
+    auto log = AccessLog::Open("off");
+    ASSERT_TRUE(log.ok());
+    log_ = std::move(log).value();
+    metrics_ = std::make_unique<Metrics>(Registry::Default());
+    pipeline_ = std::make_unique<Pipeline>(Registry::Default(), &env_, data_.credentials.get(),
+                                           metrics_.get(), log_.get());
+    pipeline_->SetReady(true);
+  }
+  void TearDown() override {
+    pipeline_.reset();
+    data_.store.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // A Query request signed in the Authorization header.
+  http::Request SignedStsRequest(std::string body, std::string secret, int64_t when = kNow,
+                                 std::string service = "sts") {
+    http::Request req;
+    req.method = "POST";
+    req.target = "/";
+    req.body = std::move(body);
+    req.remote_addr = "127.0.0.1";
+    req.headers = {{"Host", "127.0.0.1:4566"},
+                   {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                   {"X-Amz-Date", sigv4::FormatAmzDate(when)}};
+    const std::string date = sigv4::FormatAmzDate(when).substr(0, 8);
+    // A placeholder signature, replaced below once the canonical request is known.
+    req.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" +
+                                                  data_.root_access_key_id + "/" + date +
+                                                  "/us-east-1/" + service +
+                                                  "/aws4_request, SignedHeaders=content-type;"
+                                                  "host;x-amz-date, Signature=" +
+                                                  std::string(64, '0'));
+    auto parsed = sigv4::Parse(req);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+    std::string canonical = sigv4::CanonicalRequest(req, *parsed);
+    std::string sts = sigv4::StringToSign(*parsed, canonical);
+    SecretBytes key = sigv4::DeriveSigningKey(secret, date, "us-east-1", service);
+    std::string signature = sigv4::Signature(key, sts);
+    req.headers.back().second.replace(req.headers.back().second.size() - 64, 64, signature);
+    return req;
+  }
+
+  std::filesystem::path dir_;
+  DataDir data_;
+  std::string secret_;
+  ServiceEnvironment env_;
+  std::unique_ptr<AccessLog> log_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(PipelineTest, GetCallerIdentityAnswersWithTheRootUser) {
+  http::Request req = SignedStsRequest("Action=GetCallerIdentity&Version=2011-06-15", secret_);
+  http::Response resp = pipeline_->Handle(req);
+  ASSERT_EQ(resp.status, 200) << resp.body;
+  EXPECT_NE(resp.body.find("<GetCallerIdentityResult>"), std::string::npos);
+  EXPECT_NE(resp.body.find("<Account>" + data_.account_id + "</Account>"), std::string::npos);
+  EXPECT_NE(resp.body.find("arn:aws:iam::" + data_.account_id + ":root"), std::string::npos);
+  EXPECT_EQ(resp.Header("x-amzn-RequestId").size(), 36u);
+  EXPECT_NE(metrics_->Render().find("operation=\"GetCallerIdentity\",code=\"2xx\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(PipelineTest, WrongSecretIsRefused) {
+  http::Request req =
+      SignedStsRequest("Action=GetCallerIdentity&Version=2011-06-15", std::string(40, 'x'));
+  http::Response resp = pipeline_->Handle(req);
+  EXPECT_EQ(resp.status, 403);
+  EXPECT_NE(resp.body.find("<Code>SignatureDoesNotMatch</Code>"), std::string::npos);
+  EXPECT_EQ(resp.body.find(secret_), std::string::npos);
+}
+
+TEST_F(PipelineTest, SkewedClockIsRefused) {
+  http::Request req =
+      SignedStsRequest("Action=GetCallerIdentity&Version=2011-06-15", secret_, kNow - 16 * 60);
+  http::Response resp = pipeline_->Handle(req);
+  EXPECT_EQ(resp.status, 403);
+  EXPECT_NE(resp.body.find("Signature expired"), std::string::npos);
+}
+
+TEST_F(PipelineTest, UnsignedRequestIsRefused) {
+  http::Request req;
+  req.method = "POST";
+  req.target = "/";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  req.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  http::Response resp = pipeline_->Handle(req);
+  EXPECT_EQ(resp.status, 403);
+  EXPECT_NE(resp.body.find("MissingAuthenticationToken"), std::string::npos);
+}
+
+TEST_F(PipelineTest, UnimplementedOperationOfAKnownServiceIsInvalidAction) {
+  http::Request req = SignedStsRequest("Action=GetSessionToken&Version=2011-06-15", secret_);
+  http::Response resp = pipeline_->Handle(req);
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_NE(resp.body.find("<Code>InvalidAction</Code>"), std::string::npos);
+}
+
+TEST_F(PipelineTest, HealthAndRejection) {
+  http::Request health;
+  health.method = "GET";
+  health.target = "/_bulwark/health";
+  EXPECT_EQ(pipeline_->Handle(health).status, 200);
+  pipeline_->SetReady(false);
+  EXPECT_EQ(pipeline_->Handle(health).status, 503);
+
+  http::Request big;
+  big.method = "POST";
+  big.target = "/";
+  big.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  http::Response resp =
+      pipeline_->Reject(big, Status(ErrorKind::kRequestEntityTooLarge, "too large"));
+  EXPECT_EQ(resp.status, 413);
+  EXPECT_NE(resp.body.find("RequestEntityTooLarge"), std::string::npos);
+}
+
+TEST_F(PipelineTest, ReopeningTheDataDirKeepsAccountAndCredentials) {
+  std::string account = data_.account_id;
+  std::string key_id = data_.root_access_key_id;
+  pipeline_.reset();
+  data_.store.reset();
+  DataDirOptions options;
+  options.path = dir_.string();
+  auto reopened = OpenDataDir(options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  EXPECT_EQ(reopened->account_id, account);
+  EXPECT_EQ(reopened->root_access_key_id, key_id);
+  EXPECT_TRUE(reopened->new_root_secret.empty());
+  auto cred = reopened->credentials->Lookup(key_id);
+  ASSERT_TRUE(cred.ok());
+  ASSERT_TRUE(cred->has_value());
+  EXPECT_EQ((*cred)->secret_access_key.view(), secret_);
+  EXPECT_EQ((*cred)->principal.arn, "arn:aws:iam::" + account + ":root");
+}
+
+}  // namespace
+}  // namespace bulwark::server
