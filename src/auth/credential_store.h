@@ -39,8 +39,7 @@ class CredentialStore {
   // SigV4 signing key for (key, date, region, service), derived once per day and scope.
   Result<std::optional<SecretBytes>> SigningKey(std::string_view access_key_id,
                                                 std::string_view date, std::string_view region,
-                                                std::string_view service,
-                                                Principal* principal);
+                                                std::string_view service, Principal* principal);
 
   static std::string StorageKey(std::string_view access_key_id);
 

@@ -17,8 +17,8 @@ std::string NewUniqueId(std::string_view prefix) {
 }
 
 SecretBytes NewSecretAccessKey() {
-  std::string s = crypto::RandomString(
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+  std::string s =
+      crypto::RandomString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
   SecretBytes secret = SecretBytes::FromView(s);
   SecureWipe(s.data(), s.size());
   return secret;

@@ -98,8 +98,7 @@ int Serve(const ServeFlags& flags) {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   };
-  server::Pipeline pipeline(registry, &env, dir->credentials.get(), &metrics,
-                            access_log->get());
+  server::Pipeline pipeline(registry, &env, dir->credentials.get(), &metrics, access_log->get());
   auto srv = http::Server::Create(options, &pipeline);
   if (!srv.ok()) {
     std::fprintf(stderr, "bulwark: %s\n", srv.status().message().c_str());
@@ -163,12 +162,14 @@ int main(int argc, char** argv) {
   serve->add_option("--data-dir", flags.data_dir, "Data directory (created mode 0700)")
       ->envname("BULWARK_DATA_DIR")
       ->capture_default_str();
-  serve->add_option("--root-key-file", flags.root_key_file,
-                    "Root key file (default: DATA_DIR/root.key)")
+  serve
+      ->add_option("--root-key-file", flags.root_key_file,
+                   "Root key file (default: DATA_DIR/root.key)")
       ->envname("BULWARK_ROOT_KEY_FILE");
-  serve->add_option("--access-log", flags.access_log,
-                    "Access log: a file, '-' for standard error, 'off' (default: "
-                    "DATA_DIR/access.log)")
+  serve
+      ->add_option("--access-log", flags.access_log,
+                   "Access log: a file, '-' for standard error, 'off' (default: "
+                   "DATA_DIR/access.log)")
       ->envname("BULWARK_ACCESS_LOG");
   serve->add_option("--io-threads", flags.io_threads, "I/O threads (0: one per core)")
       ->envname("BULWARK_IO_THREADS")
@@ -182,13 +183,15 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections", flags.max_connections, "Open connections at most")
       ->envname("BULWARK_MAX_CONNECTIONS")
       ->capture_default_str();
-  serve->add_option("--header-timeout", flags.header_timeout,
-                    "Seconds to receive a request head (also the keep-alive idle limit)")
+  serve
+      ->add_option("--header-timeout", flags.header_timeout,
+                   "Seconds to receive a request head (also the keep-alive idle limit)")
       ->envname("BULWARK_HEADER_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  serve->add_option("--body-timeout", flags.body_timeout,
-                    "Seconds to receive a request body or send a response")
+  serve
+      ->add_option("--body-timeout", flags.body_timeout,
+                   "Seconds to receive a request body or send a response")
       ->envname("BULWARK_BODY_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();

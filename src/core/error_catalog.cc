@@ -15,8 +15,8 @@ constexpr ErrorRow kRows[] = {
     {ErrorKind::kInvalidAction, "UnknownOperationException", "InvalidAction", 400, 400, true, ""},
     {ErrorKind::kMissingAction, "UnknownOperationException", "MissingAction", 400, 400, true,
      "Missing Action"},
-    {ErrorKind::kUnsupportedOperation, "UnknownOperationException", "InvalidAction", 400, 400,
-     true, ""},
+    {ErrorKind::kUnsupportedOperation, "UnknownOperationException", "InvalidAction", 400, 400, true,
+     ""},
     {ErrorKind::kRequestEntityTooLarge, "RequestEntityTooLargeException", "RequestEntityTooLarge",
      413, 413, true, "Request body is too large."},
     {ErrorKind::kNotFoundRoute, "UnknownOperationException", "InvalidAction", 404, 404, true,
@@ -57,8 +57,6 @@ const ErrorRow& LookupError(ErrorKind kind) {
   return kInternal;
 }
 
-std::span<const ErrorRow> AllErrorRows() {
-  return {kRows, sizeof(kRows) / sizeof(kRows[0])};
-}
+std::span<const ErrorRow> AllErrorRows() { return {kRows, sizeof(kRows) / sizeof(kRows[0])}; }
 
 }  // namespace bulwark

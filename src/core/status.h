@@ -18,22 +18,22 @@ namespace bulwark {
 enum class ErrorKind : uint16_t {
   kOk = 0,
   // Protocol and validation.
-  kValidation,          // input failed the model's constraints
-  kSerialization,       // malformed body (JSON, form, XML)
-  kUnknownOperation,    // no such operation for the service
-  kInvalidAction,       // query protocol: unknown Action
-  kMissingAction,       // query protocol: no Action at all
-  kUnsupportedOperation,// an operation Bulwark does not implement yet
+  kValidation,            // input failed the model's constraints
+  kSerialization,         // malformed body (JSON, form, XML)
+  kUnknownOperation,      // no such operation for the service
+  kInvalidAction,         // query protocol: unknown Action
+  kMissingAction,         // query protocol: no Action at all
+  kUnsupportedOperation,  // an operation Bulwark does not implement yet
   kRequestEntityTooLarge,
-  kNotFoundRoute,       // no service matches the request at all
+  kNotFoundRoute,  // no service matches the request at all
   // Authentication (SigV4).
   kMissingAuthenticationToken,
   kIncompleteSignature,
   kInvalidClientTokenId,
   kSignatureDoesNotMatch,
-  kRequestExpired,      // request time outside the ±15 minute window
-  kExpiredToken,        // session token expired
-  kInvalidToken,        // malformed session token
+  kRequestExpired,  // request time outside the ±15 minute window
+  kExpiredToken,    // session token expired
+  kInvalidToken,    // malformed session token
   // Authorization.
   kAccessDenied,
   // Throttling and server faults.
@@ -78,7 +78,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(implicit)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(implicit)
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(implicit)
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -102,10 +102,10 @@ class [[nodiscard]] Result {
 #define BULWARK_CONCAT_INNER(a, b) a##b
 #define BULWARK_CONCAT(a, b) BULWARK_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::bulwark::Status _st = (expr);              \
-    if (!_st.ok()) return _st;                   \
+#define RETURN_IF_ERROR(expr)       \
+  do {                              \
+    ::bulwark::Status _st = (expr); \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

@@ -15,11 +15,11 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 bool HeaderNameEquals(std::string_view a, std::string_view b);
 
 struct Request {
-  std::string method;          // "GET", "POST", ...
-  std::string target;          // raw request-target as received: path[?query]
-  HeaderList headers;          // in arrival order, names as received
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request-target as received: path[?query]
+  HeaderList headers;  // in arrival order, names as received
   std::string body;
-  std::string remote_addr;     // peer IP address
+  std::string remote_addr;  // peer IP address
   bool tls = false;
 
   // First header with this name (case-insensitive), or empty.

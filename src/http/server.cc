@@ -133,9 +133,9 @@ class ServerImpl : public Server {
     if (!ec) acceptor_->bind(endpoint, ec);
     if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Status(ErrorKind::kInternalFailure,
-                    "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                        ": " + ec.message());
+      return Status(ErrorKind::kInternalFailure, "cannot listen on " + options_.host + ":" +
+                                                     std::to_string(options_.port) + ": " +
+                                                     ec.message());
     }
     port_ = acceptor_->local_endpoint().port();
     Accept();
@@ -238,10 +238,9 @@ void Session::ReadHead() {
   parser_->header_limit(static_cast<uint32_t>(server_->options().max_header_bytes));
   parser_->body_limit(server_->options().max_body_bytes);
   stream_.expires_after(server_->options().header_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
-                             self->OnHead(ec);
-                           });
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHead(ec); });
 }
 
 void Session::OnHead(beast::error_code ec) {
@@ -262,10 +261,9 @@ void Session::OnHead(beast::error_code ec) {
 void Session::ReadBody() {
   if (parser_->is_done()) return Dispatch();
   stream_.expires_after(server_->options().body_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
-                      self->OnBody(ec);
-                    });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
 }
 
 void Session::OnBody(beast::error_code ec) {
@@ -314,13 +312,12 @@ void Session::Write(Response response, bool keep_alive) {
   res->prepare_payload();
   response_ = res;
   stream_.expires_after(server_->options().body_timeout);
-  bhttp::async_write(stream_, *res,
-                     [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                       if (ec) return self->Close();
-                       if (self->linger_) return self->LingerClose();
-                       if (!res->keep_alive()) return self->Close();
-                       self->ReadHead();
-                     });
+  bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+    if (ec) return self->Close();
+    if (self->linger_) return self->LingerClose();
+    if (!res->keep_alive()) return self->Close();
+    self->ReadHead();
+  });
 }
 
 }  // namespace

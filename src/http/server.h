@@ -15,8 +15,8 @@ namespace bulwark::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 4566;          // 0 = pick a free port
-  int io_threads = 0;            // 0 = one per core
+  uint16_t port = 4566;  // 0 = pick a free port
+  int io_threads = 0;    // 0 = one per core
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_connections = 4096;

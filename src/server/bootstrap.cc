@@ -25,7 +25,8 @@ Status MakePrivateDir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir " + path);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
-  if (!S_ISDIR(st.st_mode)) return Status(ErrorKind::kInternalFailure, path + " is not a directory");
+  if (!S_ISDIR(st.st_mode))
+    return Status(ErrorKind::kInternalFailure, path + " is not a directory");
   if ((st.st_mode & 077) != 0 && ::chmod(path.c_str(), 0700) != 0) return Errno("chmod " + path);
   return Status::Ok();
 }
@@ -121,8 +122,8 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
   root.user_id = dir.account_id;
   RETURN_IF_ERROR(dir.credentials->Create(root, dir.root_access_key_id, secret));
 
-  std::string file = "[default]\naws_access_key_id = " + dir.root_access_key_id +
-                     "\naws_secret_access_key = ";
+  std::string file =
+      "[default]\naws_access_key_id = " + dir.root_access_key_id + "\naws_secret_access_key = ";
   file.append(secret.view());
   // botocore (CLI v1 and v2, boto3) also reads the region from this file, so that
   // `AWS_SHARED_CREDENTIALS_FILE=DIR/credentials aws --endpoint-url ...` needs no more.

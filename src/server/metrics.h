@@ -26,9 +26,8 @@ class Metrics {
   std::string Render() const;
 
  private:
-  static constexpr std::array<double, 12> kBuckets = {0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                      0.01,    0.025,  0.05,  0.1,    0.25,
-                                                      1.0,     5.0};
+  static constexpr std::array<double, 12> kBuckets = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,   0.05,   0.1,   0.25,   1.0,   5.0};
   struct Slot {
     std::string service;
     std::string operation;

@@ -59,10 +59,10 @@ struct Pipeline::Impl {
 
 Status Pipeline::Impl::Authorize(const RequestContext& ctx, const OperationSpec& op) {
   if (ctx.caller.type == Principal::Type::kRoot) return Status::Ok();
-  return Status(ErrorKind::kAccessDenied,
-                "User: " + ctx.caller.arn + " is not authorized to perform: " +
-                    std::string(op.action) + " because no identity-based policy allows the " +
-                    std::string(op.action) + " action");
+  return Status(
+      ErrorKind::kAccessDenied,
+      "User: " + ctx.caller.arn + " is not authorized to perform: " + std::string(op.action) +
+          " because no identity-based policy allows the " + std::string(op.action) + " action");
 }
 
 Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& route,
@@ -89,16 +89,16 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
     if (route.model) route.protocol = route.model->protocol();
   }
   if (!route.model) {
-    return Status(ErrorKind::kNotFoundRoute,
-                  "No service is available for the credential scope service '" + auth.service +
-                      "'.");
+    return Status(
+        ErrorKind::kNotFoundRoute,
+        "No service is available for the credential scope service '" + auth.service + "'.");
   }
   RETURN_IF_ERROR(sigv4::CheckScope(auth, route.model->signing_name()));
   RETURN_IF_ERROR(sigv4::CheckTime(auth, env->now_unix()));
   Principal principal;
   ASSIGN_OR_RETURN(std::optional<SecretBytes> signing_key,
-                   credentials->SigningKey(auth.access_key_id, auth.date, auth.region,
-                                           auth.service, &principal));
+                   credentials->SigningKey(auth.access_key_id, auth.date, auth.region, auth.service,
+                                           &principal));
   if (!signing_key) {
     return Status(ErrorKind::kInvalidClientTokenId,
                   std::string(LookupError(ErrorKind::kInvalidClientTokenId).default_message));
@@ -114,18 +114,17 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   ctx.service = std::string(route.model->name());
 
   // 2b. Decode, now that the caller is known.
-  ASSIGN_OR_RETURN(protocol::DecodedRequest decoded,
-                   protocol::DecodeRequest(*route.model, req));
+  ASSIGN_OR_RETURN(protocol::DecodedRequest decoded, protocol::DecodeRequest(*route.model, req));
   ctx.operation = std::string(protocol::OperationName(*decoded.operation));
 
   // 4. The operation's row.
   const OperationSpec* op = registry.FindOperation(route.model->name(), ctx.operation);
   if (!op) {
     if (route.protocol == Protocol::kQuery) {
-      return Status(ErrorKind::kUnsupportedOperation,
-                    "Could not find operation " + ctx.operation + " for version " +
-                        std::string(route.model->api_version()) +
-                        " (not supported by Bulwark yet)");
+      return Status(ErrorKind::kUnsupportedOperation, "Could not find operation " + ctx.operation +
+                                                          " for version " +
+                                                          std::string(route.model->api_version()) +
+                                                          " (not supported by Bulwark yet)");
     }
     return Status(ErrorKind::kUnsupportedOperation,
                   "Operation " + ctx.operation + " is not supported by Bulwark yet.");
@@ -204,8 +203,7 @@ http::Response Pipeline::Handle(http::Request& req) {
   rec.access_key_id = ctx.caller.access_key_id;
   rec.account_id = ctx.caller.account_id;
   rec.user_agent = ctx.user_agent;
-  rec.latency_ms =
-      std::chrono::duration<double, std::milli>(latency).count();
+  rec.latency_ms = std::chrono::duration<double, std::milli>(latency).count();
   impl_->access_log->Write(rec);
   return resp;
 }
@@ -216,7 +214,8 @@ http::Response Pipeline::Reject(const http::Request& req, const Status& why) {
   std::string_view target = req.Header("X-Amz-Target");
   if (!target.empty()) {
     size_t dot = target.rfind('.');
-    if (dot != std::string_view::npos) route.model = models.FindByTargetPrefix(target.substr(0, dot));
+    if (dot != std::string_view::npos)
+      route.model = models.FindByTargetPrefix(target.substr(0, dot));
   } else if (LooksLikeQuery(req)) {
     route.protocol = Protocol::kQuery;
   }

@@ -18,8 +18,7 @@ class Registry {
   static const Registry& Default();
 
   const ServiceSpec* FindService(std::string_view model_name) const;
-  const OperationSpec* FindOperation(std::string_view model_name,
-                                     std::string_view operation) const;
+  const OperationSpec* FindOperation(std::string_view model_name, std::string_view operation) const;
   std::span<const ServiceSpec* const> services() const { return services_; }
 
  private:

@@ -29,9 +29,9 @@ struct ServiceEnvironment {
 
 struct RequestContext {
   std::string request_id;
-  std::string region;        // from the SigV4 credential scope
-  std::string service;       // model name, e.g. "sts"
-  std::string operation;     // e.g. "GetCallerIdentity"
+  std::string region;     // from the SigV4 credential scope
+  std::string service;    // model name, e.g. "sts"
+  std::string operation;  // e.g. "GetCallerIdentity"
   std::string source_ip;
   std::string user_agent;
   Principal caller;
@@ -46,9 +46,9 @@ enum class Mutates { kNo, kYes };
 // One row of a service's operation table. Routing, authorization, audit and metrics
 // all read it; adding an operation is adding a row.
 struct OperationSpec {
-  std::string_view name;               // the model's operation name, e.g. "CreateKey"
-  std::string_view action;             // IAM action, e.g. "kms:CreateKey"
-  std::string_view resource_pattern;   // ARN pattern, "*" when the action has no resource
+  std::string_view name;              // the model's operation name, e.g. "CreateKey"
+  std::string_view action;            // IAM action, e.g. "kms:CreateKey"
+  std::string_view resource_pattern;  // ARN pattern, "*" when the action has no resource
   std::span<const std::string_view> condition_keys;  // service-specific keys the action supports
   Mutates mutates;
   OperationHandler handler;

@@ -10,8 +10,7 @@ namespace {
 
 constexpr OperationSpec kOperations[] = {
     // name, IAM action, resource, condition keys, mutates, handler
-    {"GetCallerIdentity", "sts:GetCallerIdentity", "*", {}, Mutates::kNo,
-     &HandleGetCallerIdentity},
+    {"GetCallerIdentity", "sts:GetCallerIdentity", "*", {}, Mutates::kNo, &HandleGetCallerIdentity},
 };
 
 constexpr ServiceSpec kService{"sts", kOperations};

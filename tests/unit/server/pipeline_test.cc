@@ -63,12 +63,12 @@ class PipelineTest : public ::testing::Test {
                    {"X-Amz-Date", sigv4::FormatAmzDate(when)}};
     const std::string date = sigv4::FormatAmzDate(when).substr(0, 8);
     // A placeholder signature, replaced below once the canonical request is known.
-    req.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" +
-                                                  data_.root_access_key_id + "/" + date +
-                                                  "/us-east-1/" + service +
-                                                  "/aws4_request, SignedHeaders=content-type;"
-                                                  "host;x-amz-date, Signature=" +
-                                                  std::string(64, '0'));
+    req.headers.emplace_back(
+        "Authorization", "AWS4-HMAC-SHA256 Credential=" + data_.root_access_key_id + "/" + date +
+                             "/us-east-1/" + service +
+                             "/aws4_request, SignedHeaders=content-type;"
+                             "host;x-amz-date, Signature=" +
+                             std::string(64, '0'));
     auto parsed = sigv4::Parse(req);
     EXPECT_TRUE(parsed.ok()) << parsed.status().message();
     std::string canonical = sigv4::CanonicalRequest(req, *parsed);

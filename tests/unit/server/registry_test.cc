@@ -22,8 +22,7 @@ TEST(RegistryTest, EveryRowMatchesTheModel) {
   const Registry& registry = Registry::Default();
   ASSERT_FALSE(registry.services().empty());
   for (const ServiceSpec* svc : registry.services()) {
-    const protocol::ServiceModel* model =
-        protocol::ModelRegistry::Instance().Find(svc->model_name);
+    const protocol::ServiceModel* model = protocol::ModelRegistry::Instance().Find(svc->model_name);
     ASSERT_NE(model, nullptr) << svc->model_name;
     std::set<std::string_view> seen;
     for (const OperationSpec& op : svc->operations) {
