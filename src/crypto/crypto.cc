@@ -1,9 +1,9 @@
 // OpenSSL-backed implementations of crypto.h and of bulwark::SecureWipe.
 #include "crypto/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -58,14 +58,51 @@ int B64Value(char c) {
   return -1;
 }
 
+// OpenSSL 3 looks an algorithm up by name, under a lock, on every one-shot call
+// (EVP_Digest, HMAC). The request path hashes and MACs several times per request, so the
+// algorithms are fetched once and each thread keeps its own contexts.
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) Die("EVP_MD_fetch(SHA256)");
+  return md;
+}
+
+struct ThreadContexts {
+  EVP_MD_CTX* md = nullptr;
+  EVP_MAC_CTX* mac = nullptr;
+  ~ThreadContexts() {
+    EVP_MD_CTX_free(md);
+    EVP_MAC_CTX_free(mac);
+  }
+};
+
+ThreadContexts& Contexts() {
+  thread_local ThreadContexts contexts;
+  if (contexts.md == nullptr) {
+    contexts.md = EVP_MD_CTX_new();
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (contexts.md == nullptr || hmac == nullptr) Die("EVP context setup");
+    contexts.mac = EVP_MAC_CTX_new(hmac);
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (contexts.mac == nullptr || EVP_MAC_CTX_set_params(contexts.mac, params) != 1) {
+      Die("EVP_MAC_CTX setup (HMAC-SHA256)");
+    }
+  }
+  return contexts;
+}
+
 }  // namespace
 
 Sha256Digest Sha256(std::string_view data) {
   Sha256Digest out{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
-      len != out.size()) {
-    Die("EVP_Digest(SHA-256)");
+  EVP_MD_CTX* ctx = Contexts().md;
+  if (EVP_DigestInit_ex2(ctx, FetchedSha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size()) {
+    Die("SHA-256");
   }
   return out;
 }
@@ -78,15 +115,16 @@ std::string Sha256Hex(std::string_view data) {
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   static const unsigned char kEmpty = 0;
   Sha256Digest out{};
-  unsigned int len = 0;
-  const void* key_ptr = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
-  const unsigned char* data_ptr =
+  size_t len = 0;
+  const auto* key_ptr = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  const auto* data_ptr =
       data.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(data.data());
-  if (key.size() > static_cast<size_t>(INT_MAX)) Die("HMAC key too large");
-  if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), data_ptr, data.size(), out.data(),
-           &len) == nullptr ||
-      len != out.size()) {
-    Die("HMAC(SHA-256)");
+  EVP_MAC_CTX* ctx = Contexts().mac;
+  // The context keeps its digest; each init takes the new key (and wipes the old one).
+  if (EVP_MAC_init(ctx, key_ptr, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx, data_ptr, data.size()) != 1 ||
+      EVP_MAC_final(ctx, out.data(), &len, out.size()) != 1 || len != out.size()) {
+    Die("HMAC-SHA256");
   }
   return out;
 }

@@ -16,6 +16,7 @@ Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& destinatio
   if (destination.empty() || destination == "off") return log;
   if (destination == "-") {
     log->file_ = stderr;
+    log->flusher_ = std::thread([l = log.get()] { l->FlushLoop(); });
     return log;
   }
   int fd = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -28,11 +29,49 @@ Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& destinatio
     return Status(ErrorKind::kInternalFailure, "cannot open access log " + destination);
   }
   log->owned_ = true;
+  log->flusher_ = std::thread([l = log.get()] { l->FlushLoop(); });
   return log;
 }
 
 AccessLog::~AccessLog() {
+  if (flusher_.joinable()) {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    flusher_.join();
+  }
+  Flush();
   if (owned_ && file_) std::fclose(file_);
+}
+
+void AccessLog::FlushLoop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::seconds(1));
+    std::string lines;
+    lines.swap(buffer_);
+    lock.unlock();
+    WriteOut(lines);
+    lock.lock();
+  }
+}
+
+void AccessLog::Flush() {
+  std::string lines;
+  {
+    std::lock_guard lock(mu_);
+    lines.swap(buffer_);
+  }
+  WriteOut(lines);
+}
+
+void AccessLog::WriteOut(std::string& lines) {
+  if (lines.empty() || !file_) return;
+  std::lock_guard lock(file_mu_);
+  std::fwrite(lines.data(), 1, lines.size(), file_);
+  std::fflush(file_);
 }
 
 void AccessLog::Write(const AccessRecord& r) {
@@ -64,9 +103,13 @@ void AccessLog::Write(const AccessRecord& r) {
   // Invalid UTF-8 from the network is replaced, never thrown on.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
-  std::lock_guard lock(mu_);
-  std::fwrite(text.data(), 1, text.size(), file_);
-  std::fflush(file_);
+  std::string full;
+  {
+    std::lock_guard lock(mu_);
+    buffer_.append(text);
+    if (buffer_.size() >= kFlushBytes) full.swap(buffer_);
+  }
+  WriteOut(full);
 }
 
 }  // namespace bulwark::server

@@ -3,12 +3,14 @@
 // and bodies are not logged.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "core/status.h"
 
@@ -29,17 +31,30 @@ struct AccessRecord {
   double latency_ms = 0;
 };
 
+// Lines are buffered in memory and written by a background thread once a second, or at
+// once when the buffer passes 64 KiB, so the request path makes no system call for them.
 class AccessLog {
  public:
   // "-" = standard error; "" or "off" = disabled; otherwise a file (appended, 0600).
   static Result<std::unique_ptr<AccessLog>> Open(const std::string& destination);
-  ~AccessLog();
+  ~AccessLog();  // flushes what is buffered
   void Write(const AccessRecord& record);
+  void Flush();
 
  private:
+  AccessLog() = default;
+  void FlushLoop();
+  void WriteOut(std::string& lines);
+
+  static constexpr size_t kFlushBytes = 64 * 1024;
   std::mutex mu_;
+  std::condition_variable wake_;
+  std::string buffer_;
+  bool stop_ = false;
+  std::mutex file_mu_;  // orders writes to the file
   FILE* file_ = nullptr;
   bool owned_ = false;
+  std::thread flusher_;
 };
 
 }  // namespace bulwark::server
