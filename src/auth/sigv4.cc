@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -771,6 +772,52 @@ int64_t ParseAmzDate(std::string_view s) {
     return -1;
   }
   return ToUnix(y, mo, d, h, mi, se);
+}
+
+void SignRequest(http::Request* request, std::string_view access_key_id,
+                 std::string_view secret_access_key, std::string_view region,
+                 std::string_view service, int64_t now_unix_seconds,
+                 std::string_view session_token) {
+  auto set = [request](std::string_view name, std::string value) {
+    auto& headers = request->headers;
+    headers.erase(
+        std::remove_if(headers.begin(), headers.end(),
+                       [name](const auto& h) { return http::HeaderNameEquals(h.first, name); }),
+        headers.end());
+    headers.emplace_back(std::string(name), std::move(value));
+  };
+  ParsedAuth auth;
+  auth.access_key_id = std::string(access_key_id);
+  auth.amz_date = FormatAmzDate(now_unix_seconds);
+  auth.request_time = now_unix_seconds;
+  auth.date = auth.amz_date.substr(0, 8);
+  auth.region = std::string(region);
+  auth.service = std::string(service);
+  set("X-Amz-Date", auth.amz_date);
+  if (!session_token.empty()) set("X-Amz-Security-Token", std::string(session_token));
+  set("Authorization", "");  // never signed: removed and appended below
+  request->headers.pop_back();
+  for (const auto& [name, value] : request->headers) {
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auth.signed_headers.push_back(std::move(lower));
+  }
+  std::sort(auth.signed_headers.begin(), auth.signed_headers.end());
+  auth.signed_headers.erase(std::unique(auth.signed_headers.begin(), auth.signed_headers.end()),
+                            auth.signed_headers.end());
+  auth.payload_hash = crypto::Sha256Hex(request->body);
+  const std::string canonical = CanonicalRequest(*request, auth);
+  const SecretBytes key = DeriveSigningKey(secret_access_key, auth.date, region, service);
+  std::string signed_list;
+  for (const auto& h : auth.signed_headers) {
+    if (!signed_list.empty()) signed_list.push_back(';');
+    signed_list.append(h);
+  }
+  request->headers.emplace_back(
+      "Authorization", std::string(kAlgorithm) + " Credential=" + auth.access_key_id + "/" +
+                           auth.CredentialScope() + ", SignedHeaders=" + signed_list +
+                           ", Signature=" + Signature(key, StringToSign(auth, canonical)));
 }
 
 std::string FormatAmzDate(int64_t unix_seconds) {

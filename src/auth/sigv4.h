@@ -76,6 +76,16 @@ Status Verify(const http::Request& request, const ParsedAuth& auth, const Secret
 Status Verify(const http::Request& request, const ParsedAuth& auth, const SecretBytes& signing_key,
               bool normalize_path);
 
+// Signs `request` in the Authorization header form, as an AWS SDK does: sets X-Amz-Date
+// (and X-Amz-Security-Token when `session_token` is not empty) and signs every header
+// the request carries, which must include Host. The path is normalized, as for every
+// service but S3. For clients Bulwark itself runs (tests,
+// benchmarks, calls to signed endpoints).
+void SignRequest(http::Request* request, std::string_view access_key_id,
+                 std::string_view secret_access_key, std::string_view region,
+                 std::string_view service, int64_t now_unix_seconds,
+                 std::string_view session_token = {});
+
 // ISO-8601 basic (YYYYMMDD'T'HHMMSS'Z') to Unix seconds; -1 if malformed.
 int64_t ParseAmzDate(std::string_view amz_date);
 std::string FormatAmzDate(int64_t unix_seconds);

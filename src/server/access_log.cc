@@ -7,7 +7,6 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 namespace bulwark::server {
 
@@ -50,29 +49,54 @@ void AccessLog::FlushLoop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     wake_.wait_for(lock, std::chrono::seconds(1));
-    std::string lines;
-    lines.swap(buffer_);
     lock.unlock();
-    WriteOut(lines);
+    Flush();
     lock.lock();
   }
 }
 
 void AccessLog::Flush() {
-  std::string lines;
+  if (!file_) return;
+  // spare_ keeps its capacity between flushes, so steady logging does not allocate.
+  std::lock_guard file_lock(file_mu_);
   {
     std::lock_guard lock(mu_);
-    lines.swap(buffer_);
+    buffer_.swap(spare_);
   }
-  WriteOut(lines);
+  if (spare_.empty()) return;
+  std::fwrite(spare_.data(), 1, spare_.size(), file_);
+  std::fflush(file_);
+  spare_.clear();
 }
 
-void AccessLog::WriteOut(std::string& lines) {
-  if (lines.empty() || !file_) return;
-  std::lock_guard lock(file_mu_);
-  std::fwrite(lines.data(), 1, lines.size(), file_);
-  std::fflush(file_);
+namespace {
+
+// Appends `s` as a JSON string. Bytes outside printable ASCII are written as \u00XX, so
+// the line is valid JSON whatever the client sent.
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c >= 0x7f) {
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
 }
+
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  out.append(",\"").append(name).append("\":");
+  AppendJsonString(out, value);
+}
+
+}  // namespace
 
 void AccessLog::Write(const AccessRecord& r) {
   if (!file_) return;
@@ -81,35 +105,33 @@ void AccessLog::Write(const AccessRecord& r) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char ts[40];
-  std::snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  nlohmann::json line = {
-      {"time", ts},
-      {"request_id", r.request_id},
-      {"remote_addr", r.remote_addr},
-      {"method", r.method},
-      {"path", r.path},
-      {"service", r.service},
-      {"operation", r.operation},
-      {"status", r.status},
-      {"latency_ms", r.latency_ms},
-  };
-  if (!r.error_code.empty()) line["error_code"] = r.error_code;
-  if (!r.access_key_id.empty()) line["access_key_id"] = r.access_key_id;
-  if (!r.account_id.empty()) line["account_id"] = r.account_id;
-  if (!r.user_agent.empty()) line["user_agent"] = r.user_agent;
-  // Invalid UTF-8 from the network is replaced, never thrown on.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  text.push_back('\n');
-  std::string full;
+  char head[160];
+  std::snprintf(head, sizeof(head),
+                "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"status\":%d,"
+                "\"latency_ms\":%.3f",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000), r.status, r.latency_ms);
+  std::string line;
+  line.reserve(512);
+  line.append(head);
+  AppendField(line, "request_id", r.request_id);
+  AppendField(line, "remote_addr", r.remote_addr);
+  AppendField(line, "method", r.method);
+  AppendField(line, "path", r.path);
+  AppendField(line, "service", r.service);
+  AppendField(line, "operation", r.operation);
+  if (!r.error_code.empty()) AppendField(line, "error_code", r.error_code);
+  if (!r.access_key_id.empty()) AppendField(line, "access_key_id", r.access_key_id);
+  if (!r.account_id.empty()) AppendField(line, "account_id", r.account_id);
+  if (!r.user_agent.empty()) AppendField(line, "user_agent", r.user_agent);
+  line.append("}\n");
+  bool full = false;
   {
     std::lock_guard lock(mu_);
-    buffer_.append(text);
-    if (buffer_.size() >= kFlushBytes) full.swap(buffer_);
+    buffer_.append(line);
+    full = buffer_.size() >= kFlushBytes;
   }
-  WriteOut(full);
+  if (full) Flush();
 }
 
 }  // namespace bulwark::server

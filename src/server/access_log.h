@@ -44,14 +44,14 @@ class AccessLog {
  private:
   AccessLog() = default;
   void FlushLoop();
-  void WriteOut(std::string& lines);
 
   static constexpr size_t kFlushBytes = 64 * 1024;
   std::mutex mu_;
   std::condition_variable wake_;
   std::string buffer_;
   bool stop_ = false;
-  std::mutex file_mu_;  // orders writes to the file
+  std::mutex file_mu_;  // held while writing: orders writes, guards spare_
+  std::string spare_;
   FILE* file_ = nullptr;
   bool owned_ = false;
   std::thread flusher_;

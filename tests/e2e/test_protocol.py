@@ -74,3 +74,33 @@ def test_deeply_nested_json_is_refused(server):
                              headers={**JSON_HEADERS, "X-Amz-Target": "TrentService.Encrypt"})
     assert status == 400
     assert json.loads(resp)["__type"] in ("SerializationException", "UnknownOperationException")
+
+
+def test_rest_json_error_shape_through_boto3(server):
+    # GuardDuty is rest-json: routed by the credential scope and the URI template; its
+    # operations are not implemented yet, and boto3 must still parse the error.
+    import pytest
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as e:
+        server.client("guardduty").list_detectors()
+    assert e.value.response["Error"]["Code"] == "UnknownOperationException"
+    assert "ListDetectors" in e.value.response["Error"]["Message"]
+    assert e.value.response["ResponseMetadata"]["RequestId"]
+
+
+def test_json_error_shape_through_boto3(server):
+    import pytest
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as e:
+        server.client("kms").list_keys()
+    assert e.value.response["Error"]["Code"] == "UnknownOperationException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_oversized_json_request_gets_a_json_error(server):
+    from rawsig import send
+    status, headers, body = send(server.port, "POST", "/",
+                                 {**JSON_HEADERS, "X-Amz-Target": "TrentService.Encrypt"},
+                                 b"{" + b" " * (11 * 1024 * 1024) + b"}")
+    assert status == 413
+    assert json.loads(body)["__type"] == "RequestEntityTooLargeException"
