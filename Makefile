@@ -45,12 +45,19 @@ sanitize: deps-test $(SAN_BUILD_DIR)/build.ninja
 fuzz: sanitize
 	scripts/run-fuzzers.sh $(SAN_BUILD_DIR) $(FUZZ_SECONDS)
 
+BENCH_BUILD_DIR ?= build-bench
+
+# In-process Google Benchmark programs, then wrk against Bulwark, nginx and moto.
 bench: build
 	scripts/install-deps.sh bench
+	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DBULWARK_BENCH=ON \
+	  -DBULWARK_TESTS=OFF >/dev/null
+	ninja -C $(BENCH_BUILD_DIR) -j$(JOBS)
+	for b in $(BENCH_BUILD_DIR)/*_bench; do $$b; done
 	bench/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR) $(BENCH_BUILD_DIR)

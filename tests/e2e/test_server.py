@@ -179,3 +179,21 @@ def test_settings_from_environment_and_config_file(data_dir, tmp_path):
         p.wait(timeout=15)
         p.stdout.close()
         p.stderr.close()
+
+
+def test_connection_cap(make_server, data_dir):
+    srv = make_server(data_dir, "--max-connections", "4")
+    held = [socket.create_connection(("127.0.0.1", srv.port), timeout=5) for _ in range(4)]
+    time.sleep(0.3)
+    extra = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    extra.sendall(b"GET /_bulwark/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        data = extra.recv(100)
+    except ConnectionResetError:
+        data = b""
+    assert data == b""  # over the cap: closed without an answer
+    extra.close()
+    for s in held:
+        s.close()
+    time.sleep(0.3)
+    assert srv.client("sts").get_caller_identity()["Account"] == srv.account_id
