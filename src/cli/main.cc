@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -73,7 +74,11 @@ int Serve(const ServeFlags& flags) {
   signal(SIGPIPE, SIG_IGN);
 
   server::DataDirOptions dir_options;
-  dir_options.path = flags.data_dir;
+  // Absolute, so that the paths printed for the user work from any directory.
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(flags.data_dir, ec).lexically_normal();
+  if (!absolute.has_filename()) absolute = absolute.parent_path();  // a trailing '/'
+  dir_options.path = ec ? flags.data_dir : absolute.string();
   dir_options.root_key_file = flags.root_key_file;
   auto dir = server::OpenDataDir(dir_options);
   if (!dir.ok()) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "auth/ids.h"
@@ -21,7 +22,13 @@ Status Errno(const std::string& what) {
   return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
 }
 
+// Creates `path` (and missing parents) and makes it private to the owner.
 Status MakePrivateDir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return Status(ErrorKind::kInternalFailure, "mkdir " + parent.string() + ": " + ec.message());
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir " + path);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
