@@ -69,7 +69,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
                                const OperationSpec** op_out, http::Response* resp) {
   const auto& models = protocol::ModelRegistry::Instance();
 
-  // 2a. Route by X-Amz-Target (JSON protocol) before anything else.
+  // 2. Route by X-Amz-Target (JSON protocol) before anything else.
   std::string_view target = req.Header("X-Amz-Target");
   if (!target.empty()) {
     route.protocol = Protocol::kJson;
@@ -113,11 +113,9 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   ctx.region = auth.region;
   ctx.service = std::string(route.model->name());
 
-  // 2b. Decode, now that the caller is known.
+  // 4. Decode, now that the caller is known, and find the operation's row.
   ASSIGN_OR_RETURN(protocol::DecodedRequest decoded, protocol::DecodeRequest(*route.model, req));
   ctx.operation = std::string(protocol::OperationName(*decoded.operation));
-
-  // 4. The operation's row.
   const OperationSpec* op = registry.FindOperation(route.model->name(), ctx.operation);
   if (!op) {
     if (route.protocol == Protocol::kQuery) {

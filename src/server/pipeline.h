@@ -1,7 +1,8 @@
 // The life of a request, in one fixed order:
-//   1. limits (the listener)  2. route and decode  3. SigV4 authentication
-//   4. operation row  5. input validation  6. authorization  7. handler
-//   8. encode  9. access log and metrics
+//   1. limits (the listener)  2. route to a service  3. SigV4 authentication
+//   4. decode and find the operation's row  5. input validation  6. authorization
+//   7. handler  8. encode  9. access log and metrics
+// Nothing is decoded for a caller that has not authenticated.
 #pragma once
 
 #include <functional>
