@@ -287,37 +287,48 @@ std::optional<double> ParseTimestampString(std::string_view s) {
 }
 
 namespace {
-void SplitEpoch(double epoch, int64_t* secs, int* millis) {
+
+// An epoch time broken into its UTC calendar parts (clamped to the supported range).
+struct CivilTime {
+  int64_t year;
+  unsigned month, day;
+  int hour, minute, second, millis, weekday;  // weekday: 0 = Thursday (1970-01-01)
+};
+
+CivilTime ToCivil(double epoch) {
   if (!std::isfinite(epoch)) epoch = 0;
   epoch = std::clamp(epoch, -kMaxEpoch, kMaxEpoch);
   double fl = std::floor(epoch);
-  *secs = static_cast<int64_t>(fl);
-  *millis = static_cast<int>(std::llround((epoch - fl) * 1000));
-  if (*millis >= 1000) {
-    *secs += 1;
-    *millis -= 1000;
+  int64_t secs = static_cast<int64_t>(fl);
+  int millis = static_cast<int>(std::llround((epoch - fl) * 1000));
+  if (millis >= 1000) {
+    secs += 1;
+    millis -= 1000;
   }
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t rem = secs - days * 86400;
+  CivilTime t{};
+  CivilFromDays(days, &t.year, &t.month, &t.day);
+  t.hour = static_cast<int>(rem / 3600);
+  t.minute = static_cast<int>(rem / 60 % 60);
+  t.second = static_cast<int>(rem % 60);
+  t.millis = millis;
+  t.weekday = static_cast<int>(((days % 7) + 7) % 7);
+  return t;
 }
+
 }  // namespace
 
 std::string FormatIso8601(double epoch_seconds) {
-  int64_t secs;
-  int millis;
-  SplitEpoch(epoch_seconds, &secs, &millis);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  const CivilTime t = ToCivil(epoch_seconds);
   char buf[64];
-  if (millis != 0) {
+  if (t.millis != 0) {
     std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),
-                  static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60), millis);
+                  static_cast<long long>(t.year), t.month, t.day, t.hour, t.minute, t.second,
+                  t.millis);
   } else {
-    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y),
-                  m, d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-                  static_cast<int>(rem % 60));
+    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ",
+                  static_cast<long long>(t.year), t.month, t.day, t.hour, t.minute, t.second);
   }
   return buf;
 }
@@ -326,19 +337,10 @@ std::string FormatRfc822(double epoch_seconds) {
   static const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  int64_t secs;
-  int millis;
-  SplitEpoch(epoch_seconds, &secs, &millis);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  int wd = static_cast<int>(((days % 7) + 7) % 7);
+  const CivilTime t = ToCivil(epoch_seconds);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%s, %02u %s %04lld %02d:%02d:%02d GMT", kDays[wd], d,
-                kMonths[m - 1], static_cast<long long>(y), static_cast<int>(rem / 3600),
-                static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
+  std::snprintf(buf, sizeof(buf), "%s, %02u %s %04lld %02d:%02d:%02d GMT", kDays[t.weekday], t.day,
+                kMonths[t.month - 1], static_cast<long long>(t.year), t.hour, t.minute, t.second);
   return buf;
 }
 
