@@ -74,3 +74,14 @@ def test_query_get_request_with_action_in_the_query_string(server):
     assert b"<GetCallerIdentityResult>" in body
     assert server.account_id.encode() in body
     assert headers.get("x-amzn-requestid")
+
+
+def test_cli_reports_aws_errors(server):
+    r = aws_cli(server, "sts", "get-session-token")
+    assert r.returncode != 0
+    assert "InvalidAction" in r.stderr
+    env = {"AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+           "AWS_SECRET_ACCESS_KEY": "x" * 40}
+    r = aws_cli(server, "sts", "get-caller-identity", env_extra=env)
+    assert r.returncode != 0
+    assert "InvalidClientTokenId" in r.stderr
