@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes fuzz/seeds/<target>/ from the project's golden requests
-(tests/data/protocol/requests.jsonl) and the SigV4 test suite (../shared/corpus/sigv4),
+(tests/data/protocol/requests.jsonl), the SigV4 test suite (../shared/corpus/sigv4) and the
+IAM User Guide's example policies (../shared/corpus/iam/derived),
 in each fuzz target's input format (see the comment at the top of each fuzz/*_fuzz.cc)."""
 import hashlib
 import json
@@ -56,6 +57,14 @@ def main():
             if first.endswith(b" HTTP/1.1"):  # the fuzz format's first line: METHOD target
                 first = first[: -len(b" HTTP/1.1")]
             write("sigv4_fuzz", first + b"\n" + rest)
+    # The policy parser: the policies printed in the IAM User Guide.
+    examples = os.path.join(ROOT, "..", "shared", "corpus", "iam", "derived",
+                            "iam-doc-example-policies.json")
+    with open(examples) as f:
+        docs = json.load(f)
+    for entry in docs["policies"][:PER_TARGET]:
+        doc = entry["policy"] if isinstance(entry, dict) and "policy" in entry else entry
+        write("policy_fuzz", json.dumps(doc, indent=2).encode())
     print({t: len(os.listdir(os.path.join(SEEDS, t))) for t in os.listdir(SEEDS)})
 
 
