@@ -129,6 +129,23 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+Sha1Digest HmacSha1(std::string_view key, std::string_view data) {
+  static const unsigned char kEmpty = 0;
+  Sha1Digest out{};
+  size_t len = 0;
+  const void* key_ptr = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
+  const auto* data_ptr =
+      data.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(data.data());
+  // One-shot EVP_Q_mac fetches HMAC and SHA-1 on each call; that is fine here because
+  // one-time codes are checked a few dozen times per MFA request, not on every request.
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA1", nullptr, key_ptr, key.size(), data_ptr,
+                data.size(), out.data(), out.size(), &len) == nullptr ||
+      len != out.size()) {
+    Die("HMAC-SHA1");
+  }
+  return out;
+}
+
 std::string HexEncode(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   std::string out;

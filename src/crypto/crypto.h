@@ -19,6 +19,11 @@ Sha256Digest Sha256(std::string_view data);
 std::string Sha256Hex(std::string_view data);  // lowercase hex
 Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 
+using Sha1Digest = std::array<uint8_t, 20>;
+// HMAC-SHA1, for HOTP/TOTP (RFC 4226/6238) only: authenticator apps and AWS virtual MFA
+// devices are defined over SHA-1, where HMAC's security does not rest on collisions.
+Sha1Digest HmacSha1(std::string_view key, std::string_view data);
+
 std::string HexEncode(const void* data, size_t size);  // lowercase
 inline std::string HexEncode(std::string_view s) { return HexEncode(s.data(), s.size()); }
 std::optional<std::string> HexDecode(std::string_view hex);
