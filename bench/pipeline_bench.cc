@@ -1,11 +1,17 @@
 // In-process costs of the request path, without a network: SigV4 verification alone,
-// and the whole pipeline (authenticate, decode, handle, encode, log) for STS
-// GetCallerIdentity. Run: build-bench/pipeline_bench (cmake -DBULWARK_BENCH=ON).
+// the whole pipeline (authenticate, decode, handle, encode, log) for STS
+// GetCallerIdentity, and IAM GetUser called by the root user (no policy evaluation) and
+// by an IAM user whose 10 attached policies of 10 statements each must allow it: the
+// difference is the cost of enforcement. Run: build-bench/pipeline_bench
+// (cmake -DBULWARK_BENCH=ON).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "auth/sigv4.h"
 #include "server/access_log.h"
@@ -22,17 +28,58 @@ int64_t Now() {
       .count();
 }
 
-http::Request StsRequest(const std::string& key_id, const std::string& secret) {
+http::Request QueryRequest(std::string_view service, std::string body, const std::string& key_id,
+                           const std::string& secret) {
   http::Request req;
   req.method = "POST";
   req.target = "/";
-  req.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  req.body = std::move(body);
   req.remote_addr = "127.0.0.1";
   req.headers = {{"Host", "127.0.0.1:4566"},
                  {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
                  {"User-Agent", "Boto3/1.26.27 md/Botocore#1.29.27 Python/3.11.2 Linux"}};
-  sigv4::SignRequest(&req, key_id, secret, "us-east-1", "sts", Now());
+  sigv4::SignRequest(&req, key_id, secret, "us-east-1", service, Now());
   return req;
+}
+
+http::Request StsRequest(const std::string& key_id, const std::string& secret) {
+  return QueryRequest("sts", "Action=GetCallerIdentity&Version=2011-06-15", key_id, secret);
+}
+
+std::string FormEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+std::string XmlField(const std::string& xml, const std::string& tag) {
+  size_t b = xml.find("<" + tag + ">");
+  size_t e = xml.find("</" + tag + ">");
+  if (b == std::string::npos || e == std::string::npos) return "";
+  b += tag.size() + 2;
+  return xml.substr(b, e - b);
+}
+
+// Ten statements with wildcards and conditions, the last of policy 9 allowing GetUser.
+std::string BenchPolicy(int p) {
+  std::string doc = R"({"Version":"2012-10-17","Statement":[)";
+  for (int s = 0; s < 10; ++s) {
+    if (s) doc += ",";
+    std::string action =
+        (p == 9 && s == 9) ? "iam:Get*" : "kms:Describe" + std::to_string(p * 10 + s) + "*";
+    doc += R"({"Effect":"Allow","Action":[")" + action + R"(","secretsmanager:List*"],)" +
+           R"("Resource":"arn:aws:*:*:*:*",)" +
+           R"("Condition":{"IpAddress":{"aws:SourceIp":["127.0.0.0/8","10.0.0.0/8"]},)" +
+           R"("StringLike":{"aws:UserAgent":"*Boto*"}}})";
+  }
+  return doc + "]}";
 }
 
 void BM_Sigv4ParseAndVerify(benchmark::State& state) {
@@ -61,12 +108,36 @@ struct Fixture {
     data = std::move(opened).value();
     env.store = data.store.get();
     env.sealer = data.sealer.get();
+    env.credentials = data.credentials.get();
     env.now_unix = Now;
     log = std::move(server::AccessLog::Open((dir / "access.log").string())).value();
     metrics = std::make_unique<server::Metrics>(server::Registry::Default());
     pipeline = std::make_unique<server::Pipeline>(server::Registry::Default(), &env,
                                                   data.credentials.get(), metrics.get(), log.get());
-    request = StsRequest(data.root_access_key_id, std::string(data.new_root_secret.view()));
+    root_secret = std::string(data.new_root_secret.view());
+    request = StsRequest(data.root_access_key_id, root_secret);
+    // An IAM user with 10 managed policies, through the API as a user would set it up.
+    const std::string account = data.account_id;
+    std::vector<std::string> setup = {"Action=CreateUser&Version=2010-05-08&UserName=bench"};
+    for (int p = 0; p < 10; ++p) {
+      setup.push_back("Action=CreatePolicy&Version=2010-05-08&PolicyName=p" + std::to_string(p) +
+                      "&PolicyDocument=" + FormEncode(BenchPolicy(p)));
+      setup.push_back("Action=AttachUserPolicy&Version=2010-05-08&UserName=bench&PolicyArn=" +
+                      FormEncode("arn:aws:iam::" + account + ":policy/p" + std::to_string(p)));
+    }
+    setup.push_back("Action=CreateAccessKey&Version=2010-05-08&UserName=bench");
+    std::string last;
+    for (std::string& body : setup) {
+      http::Request req = QueryRequest("iam", body, data.root_access_key_id, root_secret);
+      http::Response resp = pipeline->Handle(req);
+      if (resp.status != 200) {
+        error = resp.body;
+        return;
+      }
+      last = resp.body;
+    }
+    user_key = XmlField(last, "AccessKeyId");
+    user_secret = XmlField(last, "SecretAccessKey");
   }
   ~Fixture() {
     pipeline.reset();
@@ -82,23 +153,58 @@ struct Fixture {
   std::unique_ptr<server::Metrics> metrics;
   std::unique_ptr<server::Pipeline> pipeline;
   http::Request request;
+  std::string root_secret;
+  std::string user_key;
+  std::string user_secret;
 };
 
-void BM_PipelineGetCallerIdentity(benchmark::State& state) {
+Fixture& SharedFixture() {
   static Fixture fixture;
-  if (!fixture.error.empty()) {
-    state.SkipWithError(fixture.error.c_str());
-    return;
-  }
+  return fixture;
+}
+
+void RunPipeline(benchmark::State& state, const http::Request& request) {
+  Fixture& fixture = SharedFixture();
   for (auto _ : state) {
-    http::Request copy = fixture.request;
+    http::Request copy = request;
     http::Response resp = fixture.pipeline->Handle(copy);
     if (resp.status != 200) state.SkipWithError(resp.body.c_str());
     benchmark::DoNotOptimize(resp);
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_PipelineGetCallerIdentity(benchmark::State& state) {
+  Fixture& fixture = SharedFixture();
+  if (!fixture.error.empty()) {
+    state.SkipWithError(fixture.error.c_str());
+    return;
+  }
+  RunPipeline(state, fixture.request);
+}
 BENCHMARK(BM_PipelineGetCallerIdentity)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_PipelineIamGetUserAsRoot(benchmark::State& state) {
+  Fixture& fixture = SharedFixture();
+  if (!fixture.error.empty()) {
+    state.SkipWithError(fixture.error.c_str());
+    return;
+  }
+  RunPipeline(state, QueryRequest("iam", "Action=GetUser&Version=2010-05-08&UserName=bench",
+                                  fixture.data.root_access_key_id, fixture.root_secret));
+}
+BENCHMARK(BM_PipelineIamGetUserAsRoot)->Threads(1)->UseRealTime();
+
+void BM_PipelineIamGetUserAsUserWith10Policies(benchmark::State& state) {
+  Fixture& fixture = SharedFixture();
+  if (!fixture.error.empty()) {
+    state.SkipWithError(fixture.error.c_str());
+    return;
+  }
+  RunPipeline(state, QueryRequest("iam", "Action=GetUser&Version=2010-05-08&UserName=bench",
+                                  fixture.user_key, fixture.user_secret));
+}
+BENCHMARK(BM_PipelineIamGetUserAsUserWith10Policies)->Threads(1)->UseRealTime();
 
 }  // namespace
 }  // namespace bulwark

@@ -38,8 +38,11 @@ std::string CredentialStore::StorageKey(std::string_view access_key_id) {
   return std::string(kPrefix) + std::string(access_key_id);
 }
 
-Status CredentialStore::Create(const Principal& principal, std::string_view access_key_id,
-                               const SecretBytes& secret_access_key) {
+Result<std::string> CredentialStore::NewRecord(const Principal& principal,
+                                               std::string_view user_name,
+                                               std::string_view access_key_id,
+                                               const SecretBytes& secret_access_key,
+                                               int64_t create_date) const {
   const std::string key = StorageKey(access_key_id);
   ASSIGN_OR_RETURN(std::string sealed, sealer_->Seal(key, secret_access_key.view()));
   nlohmann::json record = {
@@ -49,12 +52,118 @@ Status CredentialStore::Create(const Principal& principal, std::string_view acce
       {"user_id", principal.user_id},
       {"status", "Active"},
       {"secret", crypto::Base64Encode(sealed)},
+      {"create_date", create_date},
   };
-  ASSIGN_OR_RETURN(bool created, store_->CompareAndSet(key, std::nullopt, record.dump()));
+  if (!user_name.empty()) record["user_name"] = user_name;
+  return record.dump();
+}
+
+Status CredentialStore::Create(const Principal& principal, std::string_view access_key_id,
+                               const SecretBytes& secret_access_key) {
+  ASSIGN_OR_RETURN(std::string record,
+                   NewRecord(principal, "", access_key_id, secret_access_key, 0));
+  ASSIGN_OR_RETURN(bool created,
+                   store_->CompareAndSet(StorageKey(access_key_id), std::nullopt, record));
   if (!created) {
     return Status(ErrorKind::kInternalFailure, "access key id collision");
   }
   return Status::Ok();
+}
+
+Status CredentialStore::CreateIn(storage::Transaction& txn, const Principal& principal,
+                                 std::string_view user_name, std::string_view access_key_id,
+                                 const SecretBytes& secret_access_key, int64_t create_date) {
+  const std::string key = StorageKey(access_key_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(key));
+  if (existing) return Status(ErrorKind::kInternalFailure, "access key id collision");
+  ASSIGN_OR_RETURN(std::string record,
+                   NewRecord(principal, user_name, access_key_id, secret_access_key, create_date));
+  return txn.Put(key, record);
+}
+
+namespace {
+
+Result<std::optional<nlohmann::json>> ReadRecord(storage::Transaction& txn,
+                                                 const std::string& key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(key));
+  if (!raw) return std::optional<nlohmann::json>();
+  nlohmann::json record = nlohmann::json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  if (!record.is_object()) return Status(ErrorKind::kInternalFailure, "corrupt access key record");
+  return std::optional<nlohmann::json>(std::move(record));
+}
+
+}  // namespace
+
+Status CredentialStore::SetActiveIn(storage::Transaction& txn, std::string_view access_key_id,
+                                    bool active) {
+  const std::string key = StorageKey(access_key_id);
+  ASSIGN_OR_RETURN(std::optional<nlohmann::json> record, ReadRecord(txn, key));
+  if (!record) return Status(ErrorKind::kInternalFailure, "access key vanished");
+  (*record)["status"] = active ? "Active" : "Inactive";
+  return txn.Put(key, record->dump());
+}
+
+Status CredentialStore::SetOwnerIn(storage::Transaction& txn, std::string_view access_key_id,
+                                   std::string_view arn, std::string_view user_name) {
+  const std::string key = StorageKey(access_key_id);
+  ASSIGN_OR_RETURN(std::optional<nlohmann::json> record, ReadRecord(txn, key));
+  if (!record) return Status(ErrorKind::kInternalFailure, "access key vanished");
+  (*record)["arn"] = arn;
+  (*record)["user_name"] = user_name;
+  return txn.Put(key, record->dump());
+}
+
+Status CredentialStore::DeleteIn(storage::Transaction& txn, std::string_view access_key_id) {
+  return txn.Delete(StorageKey(access_key_id));
+}
+
+void CredentialStore::Forget(std::string_view access_key_id) {
+  std::unique_lock lock(mu_);
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  cache_.erase(std::string(access_key_id));
+}
+
+Result<std::optional<AccessKeyInfo>> CredentialStore::InfoIn(storage::Transaction& txn,
+                                                             std::string_view access_key_id) {
+  if (access_key_id.size() > 128) return std::optional<AccessKeyInfo>();
+  ASSIGN_OR_RETURN(std::optional<nlohmann::json> record,
+                   ReadRecord(txn, StorageKey(access_key_id)));
+  if (!record) return std::optional<AccessKeyInfo>();
+  AccessKeyInfo info;
+  info.access_key_id = std::string(access_key_id);
+  info.user_name = record->value("user_name", "");
+  info.active = record->value("status", "") == "Active";
+  info.create_date = record->value("create_date", int64_t{0});
+  if (auto it = record->find("last_used"); it != record->end() && it->is_object()) {
+    info.last_used_date = it->value("date", int64_t{0});
+    info.last_used_service = it->value("service", "");
+    info.last_used_region = it->value("region", "");
+  }
+  return std::optional<AccessKeyInfo>(std::move(info));
+}
+
+void CredentialStore::NoteUse(std::string_view access_key_id, int64_t now, std::string_view service,
+                              std::string_view region) {
+  std::shared_ptr<Cached> entry;
+  {
+    std::shared_lock lock(mu_);
+    auto it = cache_.find(std::string(access_key_id));
+    if (it == cache_.end()) return;
+    entry = it->second;
+  }
+  constexpr int64_t kWriteInterval = 3600;
+  int64_t written = entry->last_use_written.load(std::memory_order_relaxed);
+  if (written != 0 && now - written < kWriteInterval) return;
+  // One thread per key wins the right to write.
+  if (!entry->last_use_written.compare_exchange_strong(written, now)) return;
+  auto txn = store_->Begin();
+  if (!txn.ok()) return;
+  const std::string key = StorageKey(access_key_id);
+  auto record = ReadRecord(**txn, key);
+  if (!record.ok() || !*record) return;
+  (**record)["last_used"] = {{"date", now}, {"service", service}, {"region", region}};
+  // Best effort: a failed write only leaves the last-used date older.
+  if ((*txn)->Put(key, (**record).dump()).ok()) (void)(*txn)->Commit();
 }
 
 Result<std::shared_ptr<CredentialStore::Cached>> CredentialStore::Load(
@@ -65,6 +174,7 @@ Result<std::shared_ptr<CredentialStore::Cached>> CredentialStore::Load(
     if (it != cache_.end()) return it->second;
   }
   if (access_key_id.size() > 128) return std::shared_ptr<Cached>();
+  const uint64_t epoch = epoch_.load(std::memory_order_acquire);
   const std::string key = StorageKey(access_key_id);
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store_->Get(key));
   if (!raw) return std::shared_ptr<Cached>();
@@ -85,7 +195,11 @@ Result<std::shared_ptr<CredentialStore::Cached>> CredentialStore::Load(
   entry->principal.user_id = record.value("user_id", "");
   entry->principal.access_key_id = std::string(access_key_id);
   entry->secret = std::move(secret);
+  if (auto it = record.find("last_used"); it != record.end() && it->is_object()) {
+    entry->last_use_written = it->value("date", int64_t{0});
+  }
   std::unique_lock lock(mu_);
+  if (epoch_.load(std::memory_order_acquire) != epoch) return entry;  // stale: not cached
   auto [it, inserted] = cache_.emplace(std::string(access_key_id), entry);
   return it->second;
 }

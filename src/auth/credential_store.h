@@ -2,6 +2,8 @@
 // secret sealed under the root key, and cached in memory for the request path.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -16,6 +18,7 @@
 namespace bulwark::storage {
 class KvStore;
 class Sealer;
+class Transaction;
 }  // namespace bulwark::storage
 
 namespace bulwark::auth {
@@ -23,6 +26,17 @@ namespace bulwark::auth {
 struct Credential {
   Principal principal;  // access_key_id filled in
   SecretBytes secret_access_key;
+};
+
+// What IAM shows of a key: its owner, status and when it was created and last used.
+struct AccessKeyInfo {
+  std::string access_key_id;
+  std::string user_name;  // empty for root keys
+  bool active = true;
+  int64_t create_date = 0;
+  int64_t last_used_date = 0;  // 0: never
+  std::string last_used_service;
+  std::string last_used_region;
 };
 
 class CredentialStore {
@@ -33,6 +47,27 @@ class CredentialStore {
   // Stores a new active access key for `principal`. Fails if the key id exists.
   Status Create(const Principal& principal, std::string_view access_key_id,
                 const SecretBytes& secret_access_key);
+  // The same inside a caller's transaction (IAM's CreateAccessKey), for an IAM user.
+  Status CreateIn(storage::Transaction& txn, const Principal& principal, std::string_view user_name,
+                  std::string_view access_key_id, const SecretBytes& secret_access_key,
+                  int64_t create_date);
+  // Changes a key's status, or deletes it, inside a caller's transaction. Call Forget()
+  // after the transaction commits.
+  Status SetActiveIn(storage::Transaction& txn, std::string_view access_key_id, bool active);
+  Status DeleteIn(storage::Transaction& txn, std::string_view access_key_id);
+  // Points a key at its user's new ARN and name (IAM UpdateUser renames and moves users).
+  Status SetOwnerIn(storage::Transaction& txn, std::string_view access_key_id, std::string_view arn,
+                    std::string_view user_name);
+  // Drops a key from the in-memory cache, so that its next use reads the store again:
+  // a deleted or deactivated key stops working on the next request.
+  void Forget(std::string_view access_key_id);
+  // A key's IAM view (inactive keys included), read inside a caller's transaction.
+  Result<std::optional<AccessKeyInfo>> InfoIn(storage::Transaction& txn,
+                                              std::string_view access_key_id);
+  // Records that a key signed a request. Kept in memory, and written to the store at
+  // most once an hour per key, so that the request path rarely writes.
+  void NoteUse(std::string_view access_key_id, int64_t now, std::string_view service,
+               std::string_view region);
   // The active credential for `access_key_id`, or nullopt when unknown or inactive.
   // Served from memory after the first lookup.
   Result<std::optional<Credential>> Lookup(std::string_view access_key_id);
@@ -50,13 +85,21 @@ class CredentialStore {
     // The last derived signing key and its scope.
     std::string scope;
     SecretBytes signing_key;
+    // When the key's last use was last written to the store.
+    std::atomic<int64_t> last_use_written{0};
   };
   Result<std::shared_ptr<Cached>> Load(std::string_view access_key_id);
+  Result<std::string> NewRecord(const Principal& principal, std::string_view user_name,
+                                std::string_view access_key_id,
+                                const SecretBytes& secret_access_key, int64_t create_date) const;
 
   storage::KvStore* store_;
   const storage::Sealer* sealer_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Cached>> cache_;
+  // Bumped by Forget(): a load that read the store before a change committed must not
+  // put its stale result into the cache after the change's Forget().
+  std::atomic<uint64_t> epoch_{0};
 };
 
 }  // namespace bulwark::auth

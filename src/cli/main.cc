@@ -98,6 +98,7 @@ int Serve(const ServeFlags& flags) {
   ServiceEnvironment env;
   env.store = dir->store.get();
   env.sealer = dir->sealer.get();
+  env.credentials = dir->credentials.get();
   env.now_unix = [] {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())

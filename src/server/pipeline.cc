@@ -3,14 +3,18 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "auth/credential_store.h"
 #include "auth/ids.h"
 #include "auth/sigv4.h"
 #include "core/error_catalog.h"
+#include "policy/context.h"
+#include "policy/evaluator.h"
 #include "protocol/protocol.h"
 #include "server/access_log.h"
 #include "server/metrics.h"
+#include "services/iam/authority.h"
 
 namespace bulwark::server {
 namespace {
@@ -39,6 +43,89 @@ std::string_view ErrorCodeOf(const Status& st, Protocol protocol) {
   return protocol == Protocol::kQuery ? row.query_code : row.json_code;
 }
 
+// A row's resource pattern with {account}, {region} and {InputMember} filled in.
+std::string ExpandPattern(std::string_view pattern, const RequestContext& ctx, const Json& input) {
+  std::string out;
+  out.reserve(pattern.size() + 32);
+  size_t i = 0;
+  while (i < pattern.size()) {
+    size_t open = pattern.find('{', i);
+    if (open == std::string_view::npos) break;
+    size_t close = pattern.find('}', open);
+    if (close == std::string_view::npos) break;
+    out.append(pattern.substr(i, open - i));
+    std::string_view name = pattern.substr(open + 1, close - open - 1);
+    if (name == "account") {
+      out.append(ctx.caller.account_id);
+    } else if (name == "region") {
+      out.append(ctx.region);
+    } else if (auto it = input.find(name); it != input.end() && it->is_string()) {
+      out.append(it->get_ref<const std::string&>());
+    }
+    i = close + 1;
+  }
+  out.append(pattern.substr(i));
+  return out;
+}
+
+std::string IsoTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string_view PrincipalTypeKey(Principal::Type type) {
+  switch (type) {
+    case Principal::Type::kRoot:
+      return "Account";
+    case Principal::Type::kIAMUser:
+      return "User";
+    case Principal::Type::kAssumedRole:
+      return "AssumedRole";
+  }
+  return "User";
+}
+
+bool HasConditionKey(const OperationSpec& op, std::string_view key) {
+  for (std::string_view k : op.condition_keys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+// AWS's AccessDenied message, naming the kind of policy that decided.
+Status Denied(const RequestContext& ctx, const policy::RequestContext& request,
+              const policy::PolicySet& policies) {
+  std::vector<policy::MatchedStatement> matched;
+  policy::Decision d = policy::Evaluate(policies, request, &matched);
+  std::string why;
+  if (d == policy::Decision::kExplicitDeny) {
+    bool in_boundary = false;
+    for (const auto& m : matched) {
+      if (m.effect == policy::Effect::kDeny &&
+          m.source == policy::PolicySource::kPermissionsBoundary) {
+        in_boundary = true;
+      }
+    }
+    why = in_boundary ? "with an explicit deny in a permissions boundary"
+                      : "with an explicit deny in an identity-based policy";
+  } else {
+    policy::PolicySet identity_only = policies;
+    identity_only.permissions_boundaries.clear();
+    bool identity_allows = !policies.permissions_boundaries.empty() &&
+                           policy::Evaluate(identity_only, request) == policy::Decision::kAllow;
+    why = identity_allows
+              ? "because no permissions boundary allows the " + request.action + " action"
+              : "because no identity-based policy allows the " + request.action + " action";
+  }
+  return Status(ErrorKind::kAccessDenied, "User: " + ctx.caller.arn +
+                                              " is not authorized to perform: " + request.action +
+                                              " on resource: " + request.resource + " " + why);
+}
+
 }  // namespace
 
 struct Pipeline::Impl {
@@ -48,21 +135,71 @@ struct Pipeline::Impl {
   Metrics* metrics;
   AccessLog* access_log;
   std::atomic<bool> ready{false};
+  iam::Authority authority{env};
 
   // Steps 2-8 for an API request. On error, returns the Status to encode.
   Status Process(http::Request& req, RequestContext& ctx, Route& route,
                  const OperationSpec** op_out, http::Response* resp);
-  // The operation's authorization. Until the IAM policy engine lands, the account's
-  // root user is the only principal that exists, and it may call everything.
-  Status Authorize(const RequestContext& ctx, const OperationSpec& op);
+  // The operation's authorization by the IAM policy engine: the root user may do
+  // everything in its account; everyone else needs a policy that allows the request.
+  Status Authorize(RequestContext& ctx, const ServiceSpec& service, const OperationSpec& op,
+                   const Json& input);
 };
 
-Status Pipeline::Impl::Authorize(const RequestContext& ctx, const OperationSpec& op) {
+Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service,
+                                 const OperationSpec& op, const Json& input) {
+  if (op.access == Access::kAnyCaller) return Status::Ok();
+  // Every resource is in the caller's own account until cross-account access lands.
   if (ctx.caller.type == Principal::Type::kRoot) return Status::Ok();
-  return Status(
-      ErrorKind::kAccessDenied,
-      "User: " + ctx.caller.arn + " is not authorized to perform: " + std::string(op.action) +
-          " because no identity-based policy allows the " + std::string(op.action) + " action");
+
+  ASSIGN_OR_RETURN(std::shared_ptr<const iam::PrincipalPolicies> policies,
+                   authority.PoliciesOf(ctx.caller));
+  policy::RequestContext request;
+  request.SetPrincipal(ctx.caller.arn);
+  request.action = std::string(op.action);
+  request.resource = ExpandPattern(op.resource_pattern, ctx, input);
+  request.resource_account = ctx.caller.account_id;
+  const int64_t now = env->now_unix();
+  request.SetKey("aws:SourceIp", ctx.source_ip);
+  request.SetKey("aws:CurrentTime", IsoTime(now));
+  request.SetKey("aws:EpochTime", std::to_string(now));
+  request.SetKey("aws:SecureTransport", "false");  // the listener speaks plain HTTP
+  request.SetKey("aws:PrincipalArn", ctx.caller.arn);
+  request.SetKey("aws:PrincipalAccount", ctx.caller.account_id);
+  request.SetKey("aws:PrincipalType", std::string(PrincipalTypeKey(ctx.caller.type)));
+  request.SetKey("aws:userid", ctx.caller.user_id);
+  if (ctx.caller.type == Principal::Type::kIAMUser) request.SetKey("aws:username", policies->name);
+  request.SetKey("aws:RequestedRegion", ctx.region);
+  request.SetKey("aws:UserAgent", ctx.user_agent);
+  for (const auto& [key, value] : policies->tags) {
+    request.SetKey("aws:PrincipalTag/" + key, value);
+  }
+  // Tags in the request, for the operations that take them.
+  if (HasConditionKey(op, "aws:TagKeys")) {
+    std::vector<std::string> keys;
+    if (auto it = input.find("Tags"); it != input.end() && it->is_array()) {
+      for (const Json& tag : *it) {
+        std::string key = tag.value("Key", "");
+        request.SetKey("aws:RequestTag/" + key, tag.value("Value", ""));
+        keys.push_back(std::move(key));
+      }
+    }
+    if (auto it = input.find("TagKeys"); it != input.end() && it->is_array()) {
+      for (const Json& key : *it) {
+        if (key.is_string()) keys.push_back(key.get<std::string>());
+      }
+    }
+    if (!keys.empty()) request.SetMultiValuedKey("aws:TagKeys", std::move(keys));
+  }
+  if (service.complete_authorization) {
+    RETURN_IF_ERROR(service.complete_authorization(ctx, op, input, &request));
+  }
+
+  policy::PolicySet set;
+  for (const policy::Policy& p : policies->identity) set.identity.push_back(&p);
+  for (const policy::Policy& p : policies->boundary) set.permissions_boundaries.push_back(&p);
+  if (policy::Evaluate(set, request) == policy::Decision::kAllow) return Status::Ok();
+  return Denied(ctx, request, set);
 }
 
 Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& route,
@@ -109,6 +246,8 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
                   std::string(LookupError(ErrorKind::kInvalidToken).default_message));
   }
   RETURN_IF_ERROR(sigv4::Verify(req, auth, *signing_key));
+  credentials->NoteUse(auth.access_key_id, env->now_unix(), route.model->signing_name(),
+                       auth.region);
   ctx.caller = std::move(principal);
   ctx.region = auth.region;
   ctx.service = std::string(route.model->name());
@@ -133,7 +272,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   RETURN_IF_ERROR(protocol::ValidateInput(*route.model, *decoded.operation, decoded.input));
 
   // 6. Authorization.
-  RETURN_IF_ERROR(Authorize(ctx, *op));
+  RETURN_IF_ERROR(Authorize(ctx, *registry.FindService(route.model->name()), *op, decoded.input));
 
   // 7. The handler.
   ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded.input));
@@ -145,7 +284,9 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
 
 Pipeline::Pipeline(const Registry& registry, ServiceEnvironment* env,
                    auth::CredentialStore* credentials, Metrics* metrics, AccessLog* access_log)
-    : impl_(new Impl{registry, env, credentials, metrics, access_log}) {}
+    : impl_(new Impl{registry, env, credentials, metrics, access_log}) {
+  env->iam_authority = &impl_->authority;
+}
 
 Pipeline::~Pipeline() = default;
 
@@ -176,7 +317,13 @@ http::Response Pipeline::Handle(http::Request& req) {
   ctx.env = impl_->env;
   Route route;
   const OperationSpec* op = nullptr;
-  Status st = impl_->Process(req, ctx, route, &op, &resp);
+  Status st;
+  try {
+    st = impl_->Process(req, ctx, route, &op, &resp);
+  } catch (const std::exception& e) {
+    // A handler's bug must cost one request, not the server.
+    st = Status(ErrorKind::kInternalFailure, std::string("uncaught exception: ") + e.what());
+  }
   if (!st.ok()) {
     if (st.kind() == ErrorKind::kInternalFailure) {
       // Details go to the operator's log, never to the client.

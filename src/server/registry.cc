@@ -1,5 +1,6 @@
 #include "server/registry.h"
 
+#include "services/iam/iam.h"
 #include "services/sts/sts.h"
 
 namespace bulwark::server {
@@ -24,7 +25,7 @@ Registry::Registry(std::vector<const ServiceSpec*> services) : services_(std::mo
 }
 
 const Registry& Registry::Default() {
-  static const Registry registry({&sts::Service()});
+  static const Registry registry({&iam::Service(), &sts::Service()});
   return registry;
 }
 

@@ -2,6 +2,7 @@
 // Services depend on this header, storage, auth and core; never on protocol/ or http/.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,12 +20,29 @@ namespace storage {
 class KvStore;
 class Sealer;
 }  // namespace storage
+namespace auth {
+class CredentialStore;
+}  // namespace auth
+namespace policy {
+struct RequestContext;
+}  // namespace policy
+namespace iam {
+class Authority;
+}  // namespace iam
 
 // Process-wide services a handler may use. Owned by the server.
 struct ServiceEnvironment {
   storage::KvStore* store = nullptr;
   const storage::Sealer* sealer = nullptr;
   std::function<int64_t()> now_unix;  // injected clock
+  auth::CredentialStore* credentials = nullptr;
+  // Bumped after every committed change to identities, credentials or policies: caches
+  // of authorization data compare it to know they are stale, so that a change takes
+  // effect on the next request.
+  std::atomic<uint64_t> iam_generation{0};
+  // IAM's cache of what authorization reads (services/iam/authority.h); set by the
+  // server's request pipeline.
+  iam::Authority* iam_authority = nullptr;
 };
 
 struct RequestContext {
@@ -43,6 +61,11 @@ using OperationHandler = Result<Json> (*)(RequestContext& ctx, const Json& input
 
 enum class Mutates { kNo, kYes };
 
+// Who may call an operation: those the IAM policies allow (the rule), or any
+// authenticated caller (sts:GetCallerIdentity, which AWS answers even under an explicit
+// deny).
+enum class Access { kPolicy, kAnyCaller };
+
 // One row of a service's operation table. Routing, authorization, audit and metrics
 // all read it; adding an operation is adding a row.
 struct OperationSpec {
@@ -52,11 +75,20 @@ struct OperationSpec {
   std::span<const std::string_view> condition_keys;  // service-specific keys the action supports
   Mutates mutates;
   OperationHandler handler;
+  Access access = Access::kPolicy;
 };
+
+// Completes the authorization request of one operation before it is evaluated: the
+// resource ARN as the service stores it (IAM ARNs carry the entity's path, for
+// example) and the service's own condition keys. The server has already set the
+// principal, the action, the resource from the row's pattern and the global keys.
+using AuthorizationHook = Status (*)(RequestContext& ctx, const OperationSpec& op,
+                                     const Json& input, policy::RequestContext* request);
 
 struct ServiceSpec {
   std::string_view model_name;  // models/<name>.json
   std::span<const OperationSpec> operations;
+  AuthorizationHook complete_authorization = nullptr;
 };
 
 }  // namespace bulwark

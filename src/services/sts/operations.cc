@@ -10,7 +10,13 @@ namespace {
 
 constexpr OperationSpec kOperations[] = {
     // name, IAM action, resource, condition keys, mutates, handler
-    {"GetCallerIdentity", "sts:GetCallerIdentity", "*", {}, Mutates::kNo, &HandleGetCallerIdentity},
+    {"GetCallerIdentity",
+     "sts:GetCallerIdentity",
+     "*",
+     {},
+     Mutates::kNo,
+     &HandleGetCallerIdentity,
+     Access::kAnyCaller},
 };
 
 constexpr ServiceSpec kService{"sts", kOperations};

@@ -35,6 +35,7 @@ class PipelineTest : public ::testing::Test {
     secret_ = std::string(data_.new_root_secret.view());
     env_.store = data_.store.get();
     env_.sealer = data_.sealer.get();
+    env_.credentials = data_.credentials.get();
     env_.now_unix = [] { return kNow; };
     auto log = AccessLog::Open("off");
     ASSERT_TRUE(log.ok());

@@ -1,0 +1,180 @@
+#include "services/iam/authority.h"
+
+#include "policy/context.h"
+#include "policy/parser.h"
+#include "services/iam/common.h"
+#include "services/iam/handlers.h"
+#include "services/iam/iam.h"
+
+namespace bulwark::iam {
+namespace {
+
+// Stored documents were validated when they were written; parsing them again cannot
+// fail unless the data directory was tampered with.
+Status AddPolicy(std::string_view document, std::vector<policy::Policy>* out) {
+  policy::ParseOptions options;
+  options.kind = policy::PolicyKind::kIdentity;
+  Result<policy::Policy> parsed = policy::ParsePolicy(document, options);
+  if (!parsed.ok()) {
+    return Status(ErrorKind::kInternalFailure,
+                  "stored policy does not parse: " + parsed.status().message());
+  }
+  out->push_back(std::move(parsed).value());
+  return Status::Ok();
+}
+
+// Inline and attached policies of a user or group record.
+Status AddEntityPolicies(storage::Transaction& txn, std::string_view account, const Json& entity,
+                         std::vector<policy::Policy>* out) {
+  if (auto it = entity.find("InlinePolicies"); it != entity.end() && it->is_object()) {
+    for (const Json& doc : *it) RETURN_IF_ERROR(AddPolicy(doc.get<std::string>(), out));
+  }
+  for (const Json& arn : entity.value("AttachedPolicies", Json::array())) {
+    ASSIGN_OR_RETURN(std::optional<std::string> doc,
+                     ManagedPolicyDocument(txn, account, arn.get<std::string>()));
+    if (doc) RETURN_IF_ERROR(AddPolicy(*doc, out));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+uint64_t Authority::Refresh() {
+  const uint64_t generation = env_->iam_generation.load(std::memory_order_acquire);
+  if (generation_ != generation) {
+    cache_.clear();
+    entities_.clear();
+    generation_ = generation;
+  }
+  return generation;
+}
+
+Result<std::shared_ptr<const PrincipalPolicies>> Authority::PoliciesOf(const Principal& principal) {
+  uint64_t generation;
+  {
+    std::lock_guard lock(mu_);
+    generation = Refresh();
+    auto it = cache_.find(principal.arn);
+    if (it != cache_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const PrincipalPolicies> built, Build(principal));
+  std::lock_guard lock(mu_);
+  // Only what was read under the current generation may be cached: a change committed
+  // while this was being built must not be hidden by it.
+  if (Refresh() == generation) cache_.emplace(principal.arn, built);
+  return built;
+}
+
+Result<std::shared_ptr<const EntitySummary>> Authority::EntityAt(const std::string& key) {
+  uint64_t generation;
+  {
+    std::lock_guard lock(mu_);
+    generation = Refresh();
+    auto it = entities_.find(key);
+    if (it != entities_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(auto txn, env_->store->BeginReadOnly());
+  ASSIGN_OR_RETURN(std::optional<Json> record, Load(*txn, key));
+  std::shared_ptr<const EntitySummary> summary;
+  if (record) {
+    auto s = std::make_shared<EntitySummary>();
+    s->arn = record->value("Arn", "");
+    s->permissions_boundary = record->value("PermissionsBoundary", "");
+    summary = std::move(s);
+  }
+  std::lock_guard lock(mu_);
+  if (Refresh() == generation) entities_.emplace(key, summary);
+  return summary;
+}
+
+Result<std::shared_ptr<const PrincipalPolicies>> Authority::Build(const Principal& principal) {
+  using Out = std::shared_ptr<const PrincipalPolicies>;
+  auto result = std::make_shared<PrincipalPolicies>();
+  if (principal.type != Principal::Type::kIAMUser) return Out(result);
+  ASSIGN_OR_RETURN(auto txn, env_->store->BeginReadOnly());
+  const std::string& account = principal.account_id;
+  result->name = UserNameOfArn(principal.arn);
+  ASSIGN_OR_RETURN(std::optional<Json> user,
+                   Load(*txn, EntityKey(account, Kind::kUser, result->name)));
+  if (!user || (*user)["Arn"] != principal.arn) return Out(result);
+  result->exists = true;
+  RETURN_IF_ERROR(AddEntityPolicies(*txn, account, *user, &result->identity));
+  for (const Json& group_name : user->value("Groups", Json::array())) {
+    ASSIGN_OR_RETURN(std::optional<Json> group,
+                     Load(*txn, EntityKey(account, Kind::kGroup, group_name.get<std::string>())));
+    if (group) RETURN_IF_ERROR(AddEntityPolicies(*txn, account, *group, &result->identity));
+  }
+  if (auto it = user->find("PermissionsBoundary"); it != user->end() && it->is_string()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> doc,
+                     ManagedPolicyDocument(*txn, account, it->get<std::string>()));
+    // A boundary whose policy is gone allows nothing: an empty boundary list would
+    // mean "no boundary", so keep a policy that matches nothing.
+    RETURN_IF_ERROR(
+        AddPolicy(doc ? *doc : R"({"Version":"2012-10-17","Statement":[]})", &result->boundary));
+  }
+  for (const Json& tag : user->value("Tags", Json::array())) {
+    result->tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
+  }
+  return Out(std::move(result));
+}
+
+namespace {
+
+// The entity an operation acts on, from the resource pattern's placeholder.
+struct Target {
+  Kind kind;
+  std::string_view member;
+};
+
+std::optional<Target> TargetOf(std::string_view pattern) {
+  if (pattern.ends_with(":user/{UserName}")) return Target{Kind::kUser, "UserName"};
+  if (pattern.ends_with(":group/{GroupName}")) return Target{Kind::kGroup, "GroupName"};
+  if (pattern.ends_with(":role/{RoleName}")) return Target{Kind::kRole, "RoleName"};
+  return std::nullopt;
+}
+
+bool HasKey(const OperationSpec& op, std::string_view key) {
+  for (std::string_view k : op.condition_keys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
+                             policy::RequestContext* request) {
+  const std::string& account = ctx.caller.account_id;
+  std::shared_ptr<const EntitySummary> entity;
+  if (std::optional<Target> target = TargetOf(op.resource_pattern)) {
+    std::string name;
+    if (auto it = input.find(target->member); it != input.end() && it->is_string()) {
+      name = it->get<std::string>();
+    } else if (target->kind == Kind::kUser && ctx.caller.type == Principal::Type::kIAMUser) {
+      name = UserNameOfArn(ctx.caller.arn);  // self-service calls without UserName
+    }
+    if (!name.empty()) {
+      ASSIGN_OR_RETURN(entity,
+                       ctx.env->iam_authority->EntityAt(EntityKey(account, target->kind, name)));
+      // An entity that does not exist (yet) has the ARN it would get, with the
+      // requested path.
+      request->resource =
+          entity ? entity->arn : Arn(account, target->kind, input.value("Path", "/"), name);
+    }
+  }
+  if (HasKey(op, "iam:PolicyARN")) {
+    if (auto it = input.find("PolicyArn"); it != input.end() && it->is_string()) {
+      request->SetKey("iam:PolicyARN", it->get<std::string>());
+    }
+  }
+  if (HasKey(op, "iam:PermissionsBoundary")) {
+    if (auto it = input.find("PermissionsBoundary"); it != input.end() && it->is_string()) {
+      request->SetKey("iam:PermissionsBoundary", it->get<std::string>());
+    } else if (entity && !entity->permissions_boundary.empty()) {
+      request->SetKey("iam:PermissionsBoundary", entity->permissions_boundary);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace bulwark::iam
