@@ -376,5 +376,101 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   return plain;
 }
 
+namespace {
+
+// scrypt's working memory is 128 * N * r * p bytes plus 128 * r * (p + 2) for its
+// buffers; anything above this is refused rather than attempted.
+constexpr uint64_t kScryptMaxMem = uint64_t{256} << 20;
+constexpr int kPasswordLogN = 15;
+constexpr uint64_t kPasswordR = 8;
+constexpr uint64_t kPasswordP = 1;
+constexpr size_t kPasswordSaltBytes = 16;
+constexpr size_t kPasswordHashBytes = 32;
+
+std::string Unpadded(std::string b64) {
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  return b64;
+}
+
+std::optional<std::string> DecodeUnpadded(std::string_view text) {
+  if (text.empty() || text.find('=') != std::string_view::npos) return std::nullopt;
+  std::string padded(text);
+  while (padded.size() % 4 != 0) padded.push_back('=');
+  return Base64Decode(padded);
+}
+
+// "ln=15,r=8,p=1" with each value a small decimal number, in this order.
+bool ParseScryptParams(std::string_view text, int* ln, uint64_t* r, uint64_t* p) {
+  const std::string_view names[] = {"ln=", "r=", "p="};
+  uint64_t values[3] = {0, 0, 0};
+  for (int i = 0; i < 3; ++i) {
+    if (!text.starts_with(names[i])) return false;
+    text.remove_prefix(names[i].size());
+    size_t digits = 0;
+    while (digits < text.size() && digits < 3 && text[digits] >= '0' && text[digits] <= '9') {
+      values[i] = values[i] * 10 + static_cast<uint64_t>(text[digits] - '0');
+      ++digits;
+    }
+    if (digits == 0) return false;
+    text.remove_prefix(digits);
+    if (i < 2) {
+      if (text.empty() || text.front() != ',') return false;
+      text.remove_prefix(1);
+    }
+  }
+  if (!text.empty()) return false;
+  *ln = static_cast<int>(values[0]);
+  *r = values[1];
+  *p = values[2];
+  return *ln >= 1 && *ln <= 20 && *r >= 1 && *r <= 32 && *p >= 1 && *p <= 16;
+}
+
+}  // namespace
+
+Result<SecretBytes> Scrypt(std::string_view password, std::string_view salt, uint64_t n, uint64_t r,
+                           uint64_t p, size_t length) {
+  if (n < 2 || (n & (n - 1)) != 0 || r == 0 || p == 0 || length == 0) {
+    return Status(ErrorKind::kValidation, "scrypt: invalid parameters");
+  }
+  SecretBytes out(length);
+  if (EVP_PBE_scrypt(password.data(), password.size(),
+                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), n, r, p,
+                     kScryptMaxMem, out.data(), out.size()) != 1) {
+    return Status(ErrorKind::kValidation, "scrypt: parameters refused");
+  }
+  return out;
+}
+
+Result<std::string> HashPassword(std::string_view password) {
+  std::string salt(kPasswordSaltBytes, '\0');
+  RandomBytes(salt.data(), salt.size());
+  Result<SecretBytes> hash = Scrypt(password, salt, uint64_t{1} << kPasswordLogN, kPasswordR,
+                                    kPasswordP, kPasswordHashBytes);
+  if (!hash.ok()) return Status(ErrorKind::kInternalFailure, "password hashing failed");
+  return "$scrypt$ln=" + std::to_string(kPasswordLogN) + ",r=" + std::to_string(kPasswordR) +
+         ",p=" + std::to_string(kPasswordP) + "$" + Unpadded(Base64Encode(salt)) + "$" +
+         Unpadded(Base64Encode(hash->view()));
+}
+
+bool VerifyPassword(std::string_view password, std::string_view encoded) {
+  constexpr std::string_view kPrefix = "$scrypt$";
+  if (!encoded.starts_with(kPrefix)) return false;
+  encoded.remove_prefix(kPrefix.size());
+  const size_t params_end = encoded.find('$');
+  if (params_end == std::string_view::npos) return false;
+  const size_t salt_end = encoded.find('$', params_end + 1);
+  if (salt_end == std::string_view::npos) return false;
+  int ln = 0;
+  uint64_t r = 0;
+  uint64_t p = 0;
+  if (!ParseScryptParams(encoded.substr(0, params_end), &ln, &r, &p)) return false;
+  std::optional<std::string> salt =
+      DecodeUnpadded(encoded.substr(params_end + 1, salt_end - params_end - 1));
+  std::optional<std::string> expected = DecodeUnpadded(encoded.substr(salt_end + 1));
+  if (!salt || !expected || expected->size() < 16 || expected->size() > 64) return false;
+  Result<SecretBytes> actual = Scrypt(password, *salt, uint64_t{1} << ln, r, p, expected->size());
+  return actual.ok() && ConstantTimeEquals(actual->view(), *expected);
+}
+
 }  // namespace crypto
 }  // namespace bulwark

@@ -46,4 +46,21 @@ Result<std::string> AesGcmSeal(const SecretBytes& key, std::string_view plaintex
 Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
                                std::string_view aad);
 
+// scrypt (RFC 7914, EVP_PBE_scrypt): `length` bytes derived from `password` and `salt`
+// with cost N (a power of two, at least 2), block size r and parallelism p. kValidation
+// for parameters OpenSSL refuses or that would need more than 256 MiB.
+Result<SecretBytes> Scrypt(std::string_view password, std::string_view salt, uint64_t n, uint64_t r,
+                           uint64_t p, size_t length);
+
+// Password hashes (IAM login profiles), as PHC strings:
+//   $scrypt$ln=15,r=8,p=1$<16-byte salt>$<32-byte hash>   (unpadded base64)
+// N = 2^15, r = 8, p = 1 (32 MiB, tens of milliseconds) are the parameters the scrypt
+// author and Go's x/crypto recommend for interactive logins; the salt is fresh from the
+// CSPRNG. Parameters travel in the string, so hashes made with other costs still verify.
+Result<std::string> HashPassword(std::string_view password);
+// Recomputes the hash with the string's own salt and parameters and compares in constant
+// time. False for anything that is not such a string, or whose parameters are outside
+// sane bounds (ln 1..20, r 1..32, p 1..16: a tampered record must not cost gigabytes).
+bool VerifyPassword(std::string_view password, std::string_view encoded);
+
 }  // namespace bulwark::crypto

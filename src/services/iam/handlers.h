@@ -111,6 +111,61 @@ BULWARK_IAM_HANDLER(UntagPolicy);
 BULWARK_IAM_HANDLER(ListPolicyTags);
 BULWARK_IAM_HANDLER(ListEntitiesForPolicy);
 
+// account.cc: summary, authorization details, alias, credential report
+BULWARK_IAM_HANDLER(GetAccountSummary);
+BULWARK_IAM_HANDLER(GetAccountAuthorizationDetails);
+BULWARK_IAM_HANDLER(CreateAccountAlias);
+BULWARK_IAM_HANDLER(DeleteAccountAlias);
+BULWARK_IAM_HANDLER(ListAccountAliases);
+BULWARK_IAM_HANDLER(GenerateCredentialReport);
+BULWARK_IAM_HANDLER(GetCredentialReport);
+// The ManagedPolicyDetail shape of a managed policy (customer or AWS) by ARN, with every
+// version and its percent-encoded document, newest first; nullopt if there is no such
+// policy. Defined in policies.cc, next to the Policy shape it extends.
+Result<std::optional<Json>> ManagedPolicyDetail(storage::Transaction& txn, std::string_view account,
+                                                std::string_view policy_arn);
+
+// simulate.cc: the policy simulator
+BULWARK_IAM_HANDLER(SimulatePrincipalPolicy);
+BULWARK_IAM_HANDLER(SimulateCustomPolicy);
+BULWARK_IAM_HANDLER(GetContextKeysForPrincipalPolicy);
+BULWARK_IAM_HANDLER(GetContextKeysForCustomPolicy);
+
+// mfa.cc: virtual MFA devices
+BULWARK_IAM_HANDLER(CreateVirtualMFADevice);
+BULWARK_IAM_HANDLER(EnableMFADevice);
+BULWARK_IAM_HANDLER(ResyncMFADevice);
+BULWARK_IAM_HANDLER(DeactivateMFADevice);
+BULWARK_IAM_HANDLER(DeleteVirtualMFADevice);
+BULWARK_IAM_HANDLER(ListMFADevices);
+BULWARK_IAM_HANDLER(ListVirtualMFADevices);
+BULWARK_IAM_HANDLER(GetMFADevice);
+BULWARK_IAM_HANDLER(TagMFADevice);
+BULWARK_IAM_HANDLER(UntagMFADevice);
+BULWARK_IAM_HANDLER(ListMFADeviceTags);
+// STS's check of SerialNumber + TokenCode (GetSessionToken, AssumeRole): OK iff
+// `serial_number` is a virtual MFA device of the caller's account assigned to the IAM
+// user `user_arn_or_account_root` (its current ARN; the root user has no devices) and
+// `token_code` is its code within one step of now, of a step later than any code the
+// device accepted before. Records that step in `txn` (the caller commits), so the code
+// cannot be used twice. Errors are kAccessDenied with STS's messages: "MultiFactor
+// Authentication failed with invalid MFA one time pass code. " for a wrong or replayed
+// code, "...unable to validate MFA code. Please verify your MFA serial number..." for a
+// serial number that is not the user's device.
+Status CheckMfaCode(RequestContext& ctx, storage::Transaction& txn,
+                    std::string_view user_arn_or_account_root, std::string_view serial_number,
+                    std::string_view token_code);
+
+// login_profiles.cc: console passwords and the account password policy
+BULWARK_IAM_HANDLER(CreateLoginProfile);
+BULWARK_IAM_HANDLER(GetLoginProfile);
+BULWARK_IAM_HANDLER(UpdateLoginProfile);
+BULWARK_IAM_HANDLER(DeleteLoginProfile);
+BULWARK_IAM_HANDLER(ChangePassword);
+BULWARK_IAM_HANDLER(UpdateAccountPasswordPolicy);
+BULWARK_IAM_HANDLER(GetAccountPasswordPolicy);
+BULWARK_IAM_HANDLER(DeleteAccountPasswordPolicy);
+
 #undef BULWARK_IAM_HANDLER
 
 }  // namespace bulwark::iam

@@ -213,6 +213,27 @@ Result<std::optional<std::string>> ManagedPolicyDocument(storage::Transaction& t
   return std::optional<std::string>((*v)["Document"].get<std::string>());
 }
 
+Result<std::optional<Json>> ManagedPolicyDetail(storage::Transaction& txn, std::string_view account,
+                                                std::string_view policy_arn) {
+  ASSIGN_OR_RETURN(std::optional<ManagedRef> ref, FindManaged(txn, account, policy_arn));
+  if (!ref) return std::optional<Json>();
+  Json out = PolicyOutput(*ref, false);
+  Json versions = Json::array();
+  if (ref->aws) {
+    versions.push_back({{"Document", UrlEncodeDocument(ref->aws->document_json)},
+                        {"VersionId", ref->aws->default_version_id},
+                        {"IsDefaultVersion", true},
+                        {"CreateDate", IsoToEpoch(ref->aws->update_date)}});
+  } else {
+    const Json& all = ref->record["Versions"];
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first, as IAM lists them
+      versions.push_back(VersionOutput(ref->record, *it, true));
+    }
+  }
+  out["PolicyVersionList"] = std::move(versions);
+  return std::optional<Json>(std::move(out));
+}
+
 // --- Inline policies ------------------------------------------------------------------
 
 Result<Json> PutEntityPolicy(RequestContext& ctx, const Json& input, const EntityRef& ref) {

@@ -129,6 +129,15 @@ Result<Json> UpdateUser(RequestContext& ctx, const Json& input) {
       RETURN_IF_ERROR(Save(
           *txn, EntityKey(account, Kind::kGroup, group["GroupName"].get<std::string>()), group));
     }
+    // Its MFA devices name their user too.
+    for (const Json& serial : user.value("MFADevices", Json::array())) {
+      const std::string& s = serial.get_ref<const std::string&>();
+      const std::string key = "iam/" + account + "/mfa/" + Lower(s.substr(s.rfind('/') + 1));
+      ASSIGN_OR_RETURN(std::optional<Json> device, Load(*txn, key));
+      if (!device) continue;
+      (*device)["User"] = new_name;
+      RETURN_IF_ERROR(Save(*txn, key, *device));
+    }
     RETURN_IF_ERROR(txn->Delete(EntityKey(account, Kind::kUser, name)));
     user["UserName"] = new_name;
   }

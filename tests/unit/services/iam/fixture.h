@@ -103,6 +103,8 @@ class IamTest : public ::testing::Test {
   ServiceEnvironment& env() { return env_; }
   storage::KvStore& store() { return *store_; }
   void set_now(int64_t now) { now_ = now; }
+  // The SQLite file behind store() (its WAL is db_path() + "-wal").
+  std::string db_path() const { return dir_ + "/kv.db"; }
 
  private:
   std::string dir_;
