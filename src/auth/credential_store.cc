@@ -13,6 +13,40 @@ namespace {
 
 constexpr std::string_view kPrefix = "auth/access-keys/";
 
+nlohmann::json SessionToJson(const SessionInfo& s) {
+  nlohmann::json tags = nlohmann::json::array();
+  for (const auto& [k, v] : s.tags) tags.push_back({k, v});
+  return {{"issued", s.issued},
+          {"expires", s.expires},
+          {"mfa", s.mfa_authenticated},
+          {"role_arn", s.role_arn},
+          {"session_name", s.session_name},
+          {"source_identity", s.source_identity},
+          {"policy", s.policy},
+          {"policy_arns", s.policy_arns},
+          {"tags", std::move(tags)},
+          {"transitive_tag_keys", s.transitive_tag_keys}};
+}
+
+SessionInfo SessionFromJson(const nlohmann::json& j) {
+  SessionInfo s;
+  s.issued = j.value("issued", int64_t{0});
+  s.expires = j.value("expires", int64_t{0});
+  s.mfa_authenticated = j.value("mfa", false);
+  s.role_arn = j.value("role_arn", "");
+  s.session_name = j.value("session_name", "");
+  s.source_identity = j.value("source_identity", "");
+  s.policy = j.value("policy", "");
+  s.policy_arns = j.value("policy_arns", std::vector<std::string>());
+  for (const auto& t : j.value("tags", nlohmann::json::array())) {
+    if (t.is_array() && t.size() == 2 && t[0].is_string() && t[1].is_string()) {
+      s.tags.emplace_back(t[0].get<std::string>(), t[1].get<std::string>());
+    }
+  }
+  s.transitive_tag_keys = j.value("transitive_tag_keys", std::vector<std::string>());
+  return s;
+}
+
 std::string_view TypeName(Principal::Type t) {
   switch (t) {
     case Principal::Type::kRoot:
@@ -93,6 +127,51 @@ Result<std::optional<nlohmann::json>> ReadRecord(storage::Transaction& txn,
 }
 
 }  // namespace
+
+Status CredentialStore::CreateSessionIn(storage::Transaction& txn, const Principal& principal,
+                                        std::string_view access_key_id,
+                                        const SecretBytes& secret_access_key,
+                                        std::string_view session_token) {
+  const std::string key = StorageKey(access_key_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, txn.Get(key));
+  if (existing) return Status(ErrorKind::kInternalFailure, "access key id collision");
+  ASSIGN_OR_RETURN(std::string raw, NewRecord(principal, "", access_key_id, secret_access_key,
+                                              principal.session.issued));
+  nlohmann::json record = nlohmann::json::parse(raw);
+  nlohmann::json session = SessionToJson(principal.session);
+  session["token_sha256"] = crypto::Sha256Hex(session_token);
+  record["session"] = std::move(session);
+  RETURN_IF_ERROR(txn.Put(key, record.dump()));
+
+  // Sweep: look at a few session keys from a random point and delete expired ones.
+  const std::string session_prefix = std::string(kPrefix) + "ASIA";
+  const std::string from =
+      session_prefix + crypto::RandomString("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 2);
+  ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn.Scan(session_prefix, from, 8));
+  for (const storage::KeyValue& row : rows) {
+    nlohmann::json other = nlohmann::json::parse(row.value, nullptr, false);
+    if (!other.is_object() || !other.contains("session")) continue;
+    if (other["session"].value("expires", int64_t{0}) < principal.session.issued) {
+      RETURN_IF_ERROR(txn.Delete(row.key));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CredentialStore::CheckSessionToken(std::string_view access_key_id,
+                                          std::string_view session_token, int64_t now) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Cached> entry, Load(access_key_id));
+  if (!entry || entry->session_token_sha256.empty() ||
+      !crypto::ConstantTimeEquals(crypto::Sha256Hex(session_token), entry->session_token_sha256)) {
+    return Status(ErrorKind::kInvalidClientTokenId,
+                  "The security token included in the request is invalid.");
+  }
+  if (now >= entry->principal.session.expires) {
+    return Status(ErrorKind::kExpiredToken,
+                  "The security token included in the request is expired");
+  }
+  return Status::Ok();
+}
 
 Status CredentialStore::SetActiveIn(storage::Transaction& txn, std::string_view access_key_id,
                                     bool active) {
@@ -195,6 +274,10 @@ Result<std::shared_ptr<CredentialStore::Cached>> CredentialStore::Load(
   entry->principal.user_id = record.value("user_id", "");
   entry->principal.access_key_id = std::string(access_key_id);
   entry->secret = std::move(secret);
+  if (auto it = record.find("session"); it != record.end() && it->is_object()) {
+    entry->principal.session = SessionFromJson(*it);
+    entry->session_token_sha256 = it->value("token_sha256", "");
+  }
   if (auto it = record.find("last_used"); it != record.end() && it->is_object()) {
     entry->last_use_written = it->value("date", int64_t{0});
   }

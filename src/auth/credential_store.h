@@ -51,6 +51,17 @@ class CredentialStore {
   Status CreateIn(storage::Transaction& txn, const Principal& principal, std::string_view user_name,
                   std::string_view access_key_id, const SecretBytes& secret_access_key,
                   int64_t create_date);
+  // Stores a temporary credential issued by STS: `principal.session` must be set. Only
+  // a hash of the session token is kept. Also deletes a few expired sessions, so that
+  // expired credentials do not pile up in the store.
+  Status CreateSessionIn(storage::Transaction& txn, const Principal& principal,
+                         std::string_view access_key_id, const SecretBytes& secret_access_key,
+                         std::string_view session_token);
+  // For a temporary credential: whether `session_token` is the one it was issued with
+  // (compared in constant time) and it has not expired. kInvalidClientTokenId for a
+  // wrong or missing token, kExpiredToken once expired.
+  Status CheckSessionToken(std::string_view access_key_id, std::string_view session_token,
+                           int64_t now);
   // Changes a key's status, or deletes it, inside a caller's transaction. Call Forget()
   // after the transaction commits.
   Status SetActiveIn(storage::Transaction& txn, std::string_view access_key_id, bool active);
@@ -87,6 +98,8 @@ class CredentialStore {
     SecretBytes signing_key;
     // When the key's last use was last written to the store.
     std::atomic<int64_t> last_use_written{0};
+    // Temporary credentials: SHA-256 of the session token.
+    std::string session_token_sha256;
   };
   Result<std::shared_ptr<Cached>> Load(std::string_view access_key_id);
   Result<std::string> NewRecord(const Principal& principal, std::string_view user_name,

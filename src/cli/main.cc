@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -154,6 +155,57 @@ int Serve(const ServeFlags& flags) {
   return 0;
 }
 
+// Opens an existing data directory for the admin commands, which never create one.
+std::optional<bulwark::server::DataDir> OpenExisting(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(path) / "bulwark.db", ec)) {
+    std::fprintf(stderr, "bulwark: no data directory at %s (run bulwark serve first)\n",
+                 path.c_str());
+    return std::nullopt;
+  }
+  bulwark::server::DataDirOptions options;
+  options.path = path;
+  auto dir = bulwark::server::OpenDataDir(options);
+  if (!dir.ok()) {
+    std::fprintf(stderr, "bulwark: cannot open data directory %s: %s\n", path.c_str(),
+                 dir.status().message().c_str());
+    return std::nullopt;
+  }
+  return std::move(dir).value();
+}
+
+// `bulwark admin create-account`: another account with its own root credentials, in a
+// data directory a server may be running on. Prints the account as JSON.
+int CreateAccount(const std::string& data_dir_path, const std::string& profile) {
+  auto dir = OpenExisting(data_dir_path);
+  if (!dir) return 1;
+  auto account = bulwark::server::CreateAccount(*dir, profile);
+  if (!account.ok()) {
+    std::fprintf(stderr, "bulwark: %s\n", account.status().message().c_str());
+    return 1;
+  }
+  std::printf(
+      "{\n  \"AccountId\": \"%s\",\n  \"AccessKeyId\": \"%s\",\n  \"SecretAccessKey\": "
+      "\"%.*s\",\n  \"Profile\": \"%s\",\n  \"CredentialsFile\": \"%s\"\n}\n",
+      account->account_id.c_str(), account->root_access_key_id.c_str(),
+      static_cast<int>(account->root_secret.size()),
+      reinterpret_cast<const char*>(account->root_secret.data()), account->profile.c_str(),
+      dir->credentials_file.c_str());
+  return 0;
+}
+
+int ListAccounts(const std::string& data_dir_path) {
+  auto dir = OpenExisting(data_dir_path);
+  if (!dir) return 1;
+  auto accounts = bulwark::server::ListAccounts(*dir);
+  if (!accounts.ok()) {
+    std::fprintf(stderr, "bulwark: %s\n", accounts.status().message().c_str());
+    return 1;
+  }
+  for (const std::string& id : *accounts) std::printf("%s\n", id.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,8 +253,25 @@ int main(int argc, char** argv) {
       ->envname("BULWARK_BODY_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  auto* admin = app.add_subcommand("admin", "Operator tasks on a data directory");
+  admin->require_subcommand(1);
+  std::string admin_data_dir = "./data";
+  std::string profile;
+  auto* create_account =
+      admin->add_subcommand("create-account", "Create an account with its own root credentials");
+  create_account->add_option("--data-dir", admin_data_dir, "Data directory")
+      ->envname("BULWARK_DATA_DIR")
+      ->capture_default_str();
+  create_account->add_option("--profile", profile,
+                             "Profile name in DATA_DIR/credentials (default: account-ID)");
+  auto* list_accounts = admin->add_subcommand("list-accounts", "List the accounts");
+  list_accounts->add_option("--data-dir", admin_data_dir, "Data directory")
+      ->envname("BULWARK_DATA_DIR")
+      ->capture_default_str();
   auto* version = app.add_subcommand("version", "Print the version");
   CLI11_PARSE(app, argc, argv);
+  if (create_account->parsed()) return CreateAccount(admin_data_dir, profile);
+  if (list_accounts->parsed()) return ListAccounts(admin_data_dir);
   if (version->parsed()) {
     std::printf("bulwark 0.1.0\n");
     return 0;

@@ -17,6 +17,8 @@ namespace {
 
 constexpr size_t kRootKeySize = 32;
 constexpr std::string_view kAccountKey = "system/account";
+// One record per account (the default one included): "system/accounts/ID".
+constexpr std::string_view kAccountsPrefix = "system/accounts/";
 
 Status Errno(const std::string& what) {
   return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
@@ -81,6 +83,32 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// An AWS shared-credentials profile. botocore (CLI v1 and v2, boto3) also reads the
+// region from this file, so that `AWS_SHARED_CREDENTIALS_FILE=DIR/credentials aws
+// --endpoint-url ...` needs no more.
+std::string ProfileText(std::string_view profile, std::string_view access_key_id,
+                        const SecretBytes& secret) {
+  std::string text = "[" + std::string(profile) +
+                     "]\naws_access_key_id = " + std::string(access_key_id) +
+                     "\naws_secret_access_key = ";
+  text.append(secret.view());
+  text.append("\nregion = us-east-1\n");
+  return text;
+}
+
+// The root user of `account_id`, its access key, and the account's record.
+Status CreateRoot(DataDir& dir, const std::string& account_id, const std::string& access_key_id,
+                  const SecretBytes& secret) {
+  Principal root;
+  root.type = Principal::Type::kRoot;
+  root.account_id = account_id;
+  root.arn = "arn:aws:iam::" + account_id + ":root";
+  root.user_id = account_id;
+  RETURN_IF_ERROR(dir.credentials->Create(root, access_key_id, secret));
+  nlohmann::json record = {{"account_id", account_id}, {"root_access_key_id", access_key_id}};
+  return dir.store->Put(std::string(kAccountsPrefix) + account_id, record.dump());
+}
+
 }  // namespace
 
 Result<DataDir> OpenDataDir(const DataDirOptions& options) {
@@ -122,19 +150,9 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
   dir.account_id = ids::NewAccountId();
   dir.root_access_key_id = ids::NewUniqueId("AKIA");
   SecretBytes secret = ids::NewSecretAccessKey();
-  Principal root;
-  root.type = Principal::Type::kRoot;
-  root.account_id = dir.account_id;
-  root.arn = "arn:aws:iam::" + dir.account_id + ":root";
-  root.user_id = dir.account_id;
-  RETURN_IF_ERROR(dir.credentials->Create(root, dir.root_access_key_id, secret));
+  RETURN_IF_ERROR(CreateRoot(dir, dir.account_id, dir.root_access_key_id, secret));
 
-  std::string file =
-      "[default]\naws_access_key_id = " + dir.root_access_key_id + "\naws_secret_access_key = ";
-  file.append(secret.view());
-  // botocore (CLI v1 and v2, boto3) also reads the region from this file, so that
-  // `AWS_SHARED_CREDENTIALS_FILE=DIR/credentials aws --endpoint-url ...` needs no more.
-  file.append("\nregion = us-east-1\n");
+  std::string file = ProfileText("default", dir.root_access_key_id, secret);
   Status written = WritePrivateFile(dir.credentials_file, file);
   SecureWipe(file.data(), file.size());
   RETURN_IF_ERROR(written);
@@ -144,6 +162,47 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
   RETURN_IF_ERROR(dir.store->Put(kAccountKey, record.dump()));
   dir.new_root_secret = std::move(secret);
   return dir;
+}
+
+Result<NewAccount> CreateAccount(DataDir& dir, std::string profile) {
+  NewAccount account;
+  // Account ids are random; try again on the unlikely collision.
+  for (int attempt = 0; attempt < 8 && account.account_id.empty(); ++attempt) {
+    std::string id = ids::NewAccountId();
+    ASSIGN_OR_RETURN(std::optional<std::string> taken,
+                     dir.store->Get(std::string(kAccountsPrefix) + id));
+    if (!taken && id != dir.account_id) account.account_id = std::move(id);
+  }
+  if (account.account_id.empty()) {
+    return Status(ErrorKind::kInternalFailure, "no free account id found");
+  }
+  account.root_access_key_id = ids::NewUniqueId("AKIA");
+  account.root_secret = ids::NewSecretAccessKey();
+  account.profile = profile.empty() ? "account-" + account.account_id : std::move(profile);
+  RETURN_IF_ERROR(
+      CreateRoot(dir, account.account_id, account.root_access_key_id, account.root_secret));
+
+  // Appended to the credentials file, which stays 0600.
+  std::string text =
+      "\n" + ProfileText(account.profile, account.root_access_key_id, account.root_secret);
+  int fd = ::open(dir.credentials_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open " + dir.credentials_file);
+  ssize_t n = ::write(fd, text.data(), text.size());
+  const bool synced = n == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  SecureWipe(text.data(), text.size());
+  if (!synced) return Errno("write " + dir.credentials_file);
+  return account;
+}
+
+Result<std::vector<std::string>> ListAccounts(DataDir& dir) {
+  std::vector<std::string> out = {dir.account_id};
+  ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, dir.store->Scan(kAccountsPrefix));
+  for (const storage::KeyValue& row : rows) {
+    std::string id = row.key.substr(kAccountsPrefix.size());
+    if (id != dir.account_id) out.push_back(std::move(id));
+  }
+  return out;
 }
 
 }  // namespace bulwark::server

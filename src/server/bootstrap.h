@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auth/credential_store.h"
 #include "core/secret.h"
@@ -31,5 +32,19 @@ struct DataDir {
 };
 
 Result<DataDir> OpenDataDir(const DataDirOptions& options);
+
+// Another account in the same data directory, with its own root credentials (the
+// secret is returned once, and added to DATA_DIR/credentials as profile `profile`, or
+// "account-ID" when empty). Safe while a server is running on the directory.
+struct NewAccount {
+  std::string account_id;
+  std::string root_access_key_id;
+  SecretBytes root_secret;
+  std::string profile;
+};
+Result<NewAccount> CreateAccount(DataDir& dir, std::string profile);
+
+// Every account of the data directory, the default one first.
+Result<std::vector<std::string>> ListAccounts(DataDir& dir);
 
 }  // namespace bulwark::server

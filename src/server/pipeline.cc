@@ -103,23 +103,32 @@ Status Denied(const RequestContext& ctx, const policy::RequestContext& request,
   policy::Decision d = policy::Evaluate(policies, request, &matched);
   std::string why;
   if (d == policy::Decision::kExplicitDeny) {
-    bool in_boundary = false;
+    std::string kind = "an identity-based policy";
     for (const auto& m : matched) {
-      if (m.effect == policy::Effect::kDeny &&
-          m.source == policy::PolicySource::kPermissionsBoundary) {
-        in_boundary = true;
-      }
+      if (m.effect != policy::Effect::kDeny) continue;
+      if (m.source == policy::PolicySource::kPermissionsBoundary) kind = "a permissions boundary";
+      if (m.source == policy::PolicySource::kSession) kind = "a session policy";
+      if (m.source == policy::PolicySource::kResource) kind = "a resource-based policy";
     }
-    why = in_boundary ? "with an explicit deny in a permissions boundary"
-                      : "with an explicit deny in an identity-based policy";
+    why = "with an explicit deny in " + kind;
   } else {
-    policy::PolicySet identity_only = policies;
-    identity_only.permissions_boundaries.clear();
-    bool identity_allows = !policies.permissions_boundaries.empty() &&
-                           policy::Evaluate(identity_only, request) == policy::Decision::kAllow;
-    why = identity_allows
-              ? "because no permissions boundary allows the " + request.action + " action"
-              : "because no identity-based policy allows the " + request.action + " action";
+    // Which policy type withheld the permission: the first that does not allow, in
+    // the order identity policy, permissions boundary, session policy.
+    auto allows_with = [&](bool boundary, bool session) {
+      policy::PolicySet partial = policies;
+      partial.resource = nullptr;
+      if (!boundary) partial.permissions_boundaries.clear();
+      if (!session) partial.session.clear();
+      return policy::Evaluate(partial, request) == policy::Decision::kAllow;
+    };
+    std::string kind = "identity-based policy";
+    if (policies.resource &&
+        request.resource_policy_mode == policy::ResourcePolicyMode::kRequired) {
+      kind = "resource-based policy";
+    } else if (allows_with(false, false)) {
+      kind = !allows_with(true, false) ? "permissions boundary" : "session policy";
+    }
+    why = "because no " + kind + " allows the " + request.action + " action";
   }
   return Status(ErrorKind::kAccessDenied, "User: " + ctx.caller.arn +
                                               " is not authorized to perform: " + request.action +
@@ -154,7 +163,8 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
 
   ASSIGN_OR_RETURN(std::shared_ptr<const iam::PrincipalPolicies> policies,
                    authority.PoliciesOf(ctx.caller));
-  policy::RequestContext request;
+  AuthorizationRequest authz;
+  policy::RequestContext& request = authz.context;
   request.SetPrincipal(ctx.caller.arn);
   request.action = std::string(op.action);
   request.resource = ExpandPattern(op.resource_pattern, ctx, input);
@@ -164,13 +174,27 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   request.SetKey("aws:CurrentTime", IsoTime(now));
   request.SetKey("aws:EpochTime", std::to_string(now));
   request.SetKey("aws:SecureTransport", "false");  // the listener speaks plain HTTP
-  request.SetKey("aws:PrincipalArn", ctx.caller.arn);
+  request.SetKey("aws:PrincipalArn", ctx.caller.type == Principal::Type::kAssumedRole
+                                         ? ctx.caller.session.role_arn
+                                         : ctx.caller.arn);
   request.SetKey("aws:PrincipalAccount", ctx.caller.account_id);
   request.SetKey("aws:PrincipalType", std::string(PrincipalTypeKey(ctx.caller.type)));
   request.SetKey("aws:userid", ctx.caller.user_id);
   if (ctx.caller.type == Principal::Type::kIAMUser) request.SetKey("aws:username", policies->name);
   request.SetKey("aws:RequestedRegion", ctx.region);
   request.SetKey("aws:UserAgent", ctx.user_agent);
+  const SessionInfo& session = ctx.caller.session;
+  if (ctx.caller.temporary()) {
+    // AWS sets these only for temporary credentials.
+    request.SetKey("aws:TokenIssueTime", IsoTime(session.issued));
+    request.SetKey("aws:MultiFactorAuthPresent", session.mfa_authenticated ? "true" : "false");
+    if (session.mfa_authenticated) {
+      request.SetKey("aws:MultiFactorAuthAge", std::to_string(now - session.issued));
+    }
+    if (!session.source_identity.empty()) {
+      request.SetKey("aws:SourceIdentity", session.source_identity);
+    }
+  }
   for (const auto& [key, value] : policies->tags) {
     request.SetKey("aws:PrincipalTag/" + key, value);
   }
@@ -192,14 +216,22 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
     if (!keys.empty()) request.SetMultiValuedKey("aws:TagKeys", std::move(keys));
   }
   if (service.complete_authorization) {
-    RETURN_IF_ERROR(service.complete_authorization(ctx, op, input, &request));
+    RETURN_IF_ERROR(service.complete_authorization(ctx, op, input, &authz));
   }
 
   policy::PolicySet set;
   for (const policy::Policy& p : policies->identity) set.identity.push_back(&p);
   for (const policy::Policy& p : policies->boundary) set.permissions_boundaries.push_back(&p);
-  if (policy::Evaluate(set, request) == policy::Decision::kAllow) return Status::Ok();
-  return Denied(ctx, request, set);
+  for (const policy::Policy& p : policies->session) set.session.push_back(&p);
+  set.resource = authz.resource_policy.get();
+  if (policy::Evaluate(set, request) != policy::Decision::kAllow) return Denied(ctx, request, set);
+  for (std::string& action : authz.additional_actions) {
+    request.action = std::move(action);
+    if (policy::Evaluate(set, request) != policy::Decision::kAllow) {
+      return Denied(ctx, request, set);
+    }
+  }
+  return Status::Ok();
 }
 
 Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& route,
@@ -240,12 +272,15 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
     return Status(ErrorKind::kInvalidClientTokenId,
                   std::string(LookupError(ErrorKind::kInvalidClientTokenId).default_message));
   }
-  if (!auth.session_token.empty()) {
-    // Session credentials are issued by STS; until then every token is unknown.
+  RETURN_IF_ERROR(sigv4::Verify(req, auth, *signing_key));
+  if (principal.temporary()) {
+    RETURN_IF_ERROR(
+        credentials->CheckSessionToken(auth.access_key_id, auth.session_token, env->now_unix()));
+  } else if (!auth.session_token.empty()) {
+    // A long-term key never comes with a session token.
     return Status(ErrorKind::kInvalidToken,
                   std::string(LookupError(ErrorKind::kInvalidToken).default_message));
   }
-  RETURN_IF_ERROR(sigv4::Verify(req, auth, *signing_key));
   credentials->NoteUse(auth.access_key_id, env->now_unix(), route.model->signing_name(),
                        auth.region);
   ctx.caller = std::move(principal);

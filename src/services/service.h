@@ -6,13 +6,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/principal.h"
 #include "core/status.h"
+#include "policy/context.h"
 
 namespace bulwark {
 
@@ -24,7 +27,7 @@ namespace auth {
 class CredentialStore;
 }  // namespace auth
 namespace policy {
-struct RequestContext;
+struct Policy;
 }  // namespace policy
 namespace iam {
 class Authority;
@@ -54,6 +57,9 @@ struct RequestContext {
   std::string user_agent;
   Principal caller;
   ServiceEnvironment* env = nullptr;
+  // An MFA code sent with the request (STS SerialNumber/TokenCode) was verified while
+  // authorizing it.
+  bool mfa_code_verified = false;
 };
 
 using Json = nlohmann::json;
@@ -78,12 +84,24 @@ struct OperationSpec {
   Access access = Access::kPolicy;
 };
 
+// What one request is authorized against.
+struct AuthorizationRequest {
+  policy::RequestContext context;
+  // The resource's own policy when it has one (a role's trust policy, a key policy);
+  // with context.resource_policy_mode kRequired it must allow the request.
+  std::shared_ptr<const policy::Policy> resource_policy;
+  // Further actions the same request must also be allowed (AssumeRole with session tags
+  // needs sts:TagSession as well, with SourceIdentity sts:SetSourceIdentity).
+  std::vector<std::string> additional_actions;
+};
+
 // Completes the authorization request of one operation before it is evaluated: the
 // resource ARN as the service stores it (IAM ARNs carry the entity's path, for
-// example) and the service's own condition keys. The server has already set the
-// principal, the action, the resource from the row's pattern and the global keys.
+// example), the resource's policy and the service's own condition keys. The server has
+// already set the principal, the action, the resource from the row's pattern and the
+// global keys.
 using AuthorizationHook = Status (*)(RequestContext& ctx, const OperationSpec& op,
-                                     const Json& input, policy::RequestContext* request);
+                                     const Json& input, AuthorizationRequest* request);
 
 struct ServiceSpec {
   std::string_view model_name;  // models/<name>.json

@@ -60,7 +60,7 @@ def test_cli_v1_if_present(server):
 def test_unsupported_sts_operation_gets_invalid_action(server):
     from botocore.exceptions import ClientError
     with pytest.raises(ClientError) as e:
-        server.client("sts").get_session_token()
+        server.client("sts").get_federation_token(Name="bob")
     assert e.value.response["Error"]["Code"] == "InvalidAction"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
@@ -77,7 +77,7 @@ def test_query_get_request_with_action_in_the_query_string(server):
 
 
 def test_cli_reports_aws_errors(server):
-    r = aws_cli(server, "sts", "get-session-token")
+    r = aws_cli(server, "sts", "get-federation-token", "--name", "bob")
     assert r.returncode != 0
     assert "InvalidAction" in r.stderr
     env = {"AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",

@@ -11,9 +11,10 @@ namespace {
 
 // Stored documents were validated when they were written; parsing them again cannot
 // fail unless the data directory was tampered with.
-Status AddPolicy(std::string_view document, std::vector<policy::Policy>* out) {
+Status AddPolicy(std::string_view document, std::vector<policy::Policy>* out,
+                 policy::PolicyKind kind = policy::PolicyKind::kIdentity) {
   policy::ParseOptions options;
-  options.kind = policy::PolicyKind::kIdentity;
+  options.kind = kind;
   Result<policy::Policy> parsed = policy::ParsePolicy(document, options);
   if (!parsed.ok()) {
     return Status(ErrorKind::kInternalFailure,
@@ -39,6 +40,11 @@ Status AddEntityPolicies(storage::Transaction& txn, std::string_view account, co
 
 }  // namespace
 
+std::string Authority::CacheKey(const Principal& principal) {
+  // Sessions of one role share its ARN but not their session policies.
+  return principal.temporary() ? principal.access_key_id : principal.arn;
+}
+
 uint64_t Authority::Refresh() {
   const uint64_t generation = env_->iam_generation.load(std::memory_order_acquire);
   if (generation_ != generation) {
@@ -54,14 +60,14 @@ Result<std::shared_ptr<const PrincipalPolicies>> Authority::PoliciesOf(const Pri
   {
     std::lock_guard lock(mu_);
     generation = Refresh();
-    auto it = cache_.find(principal.arn);
+    auto it = cache_.find(CacheKey(principal));
     if (it != cache_.end()) return it->second;
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const PrincipalPolicies> built, Build(principal));
   std::lock_guard lock(mu_);
   // Only what was read under the current generation may be cached: a change committed
   // while this was being built must not be hidden by it.
-  if (Refresh() == generation) cache_.emplace(principal.arn, built);
+  if (Refresh() == generation) cache_.emplace(CacheKey(principal), built);
   return built;
 }
 
@@ -90,21 +96,34 @@ Result<std::shared_ptr<const EntitySummary>> Authority::EntityAt(const std::stri
 Result<std::shared_ptr<const PrincipalPolicies>> Authority::Build(const Principal& principal) {
   using Out = std::shared_ptr<const PrincipalPolicies>;
   auto result = std::make_shared<PrincipalPolicies>();
-  if (principal.type != Principal::Type::kIAMUser) return Out(result);
+  if (principal.type == Principal::Type::kRoot) return Out(result);
   ASSIGN_OR_RETURN(auto txn, env_->store->BeginReadOnly());
   const std::string& account = principal.account_id;
-  result->name = UserNameOfArn(principal.arn);
-  ASSIGN_OR_RETURN(std::optional<Json> user,
-                   Load(*txn, EntityKey(account, Kind::kUser, result->name)));
-  if (!user || (*user)["Arn"] != principal.arn) return Out(result);
+  const bool role = principal.type == Principal::Type::kAssumedRole;
+  const std::string name = UserNameOfArn(role ? principal.session.role_arn : principal.arn);
+  ASSIGN_OR_RETURN(std::optional<Json> entity,
+                   Load(*txn, EntityKey(account, role ? Kind::kRole : Kind::kUser, name)));
+  if (!entity) return Out(result);
+  if (role) {
+    // A role deleted and created again under the same name is another role: its
+    // sessions' user id starts with the old role's id.
+    const std::string& user_id = principal.user_id;
+    if ((*entity)["Arn"] != principal.session.role_arn ||
+        user_id.substr(0, user_id.find(':')) != entity->value("RoleId", "")) {
+      return Out(result);
+    }
+  } else {
+    if ((*entity)["Arn"] != principal.arn) return Out(result);
+    result->name = name;
+  }
   result->exists = true;
-  RETURN_IF_ERROR(AddEntityPolicies(*txn, account, *user, &result->identity));
-  for (const Json& group_name : user->value("Groups", Json::array())) {
+  RETURN_IF_ERROR(AddEntityPolicies(*txn, account, *entity, &result->identity));
+  for (const Json& group_name : entity->value("Groups", Json::array())) {
     ASSIGN_OR_RETURN(std::optional<Json> group,
                      Load(*txn, EntityKey(account, Kind::kGroup, group_name.get<std::string>())));
     if (group) RETURN_IF_ERROR(AddEntityPolicies(*txn, account, *group, &result->identity));
   }
-  if (auto it = user->find("PermissionsBoundary"); it != user->end() && it->is_string()) {
+  if (auto it = entity->find("PermissionsBoundary"); it != entity->end() && it->is_string()) {
     ASSIGN_OR_RETURN(std::optional<std::string> doc,
                      ManagedPolicyDocument(*txn, account, it->get<std::string>()));
     // A boundary whose policy is gone allows nothing: an empty boundary list would
@@ -112,8 +131,25 @@ Result<std::shared_ptr<const PrincipalPolicies>> Authority::Build(const Principa
     RETURN_IF_ERROR(
         AddPolicy(doc ? *doc : R"({"Version":"2012-10-17","Statement":[]})", &result->boundary));
   }
-  for (const Json& tag : user->value("Tags", Json::array())) {
+  // Session policies: the inline one and the managed ones together limit the session.
+  const SessionInfo& session = principal.session;
+  if (!session.policy.empty()) {
+    RETURN_IF_ERROR(AddPolicy(session.policy, &result->session, policy::PolicyKind::kSession));
+  }
+  for (const std::string& arn : session.policy_arns) {
+    ASSIGN_OR_RETURN(std::optional<std::string> doc, ManagedPolicyDocument(*txn, account, arn));
+    // A managed session policy deleted since allows nothing.
+    RETURN_IF_ERROR(AddPolicy(doc ? *doc : R"({"Version":"2012-10-17","Statement":[]})",
+                              &result->session, policy::PolicyKind::kSession));
+  }
+  for (const Json& tag : entity->value("Tags", Json::array())) {
     result->tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
+  }
+  for (const auto& tag : session.tags) {
+    // Session tags override the role's tags of the same key (case-insensitively).
+    const std::string key = Lower(tag.first);
+    std::erase_if(result->tags, [&](const auto& t) { return Lower(t.first) == key; });
+    result->tags.push_back(tag);
   }
   return Out(std::move(result));
 }
@@ -143,7 +179,7 @@ bool HasKey(const OperationSpec& op, std::string_view key) {
 }  // namespace
 
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
-                             policy::RequestContext* request) {
+                             AuthorizationRequest* authz) {
   const std::string& account = ctx.caller.account_id;
   std::shared_ptr<const EntitySummary> entity;
   if (std::optional<Target> target = TargetOf(op.resource_pattern)) {
@@ -158,20 +194,20 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
                        ctx.env->iam_authority->EntityAt(EntityKey(account, target->kind, name)));
       // An entity that does not exist (yet) has the ARN it would get, with the
       // requested path.
-      request->resource =
+      authz->context.resource =
           entity ? entity->arn : Arn(account, target->kind, input.value("Path", "/"), name);
     }
   }
   if (HasKey(op, "iam:PolicyARN")) {
     if (auto it = input.find("PolicyArn"); it != input.end() && it->is_string()) {
-      request->SetKey("iam:PolicyARN", it->get<std::string>());
+      authz->context.SetKey("iam:PolicyARN", it->get<std::string>());
     }
   }
   if (HasKey(op, "iam:PermissionsBoundary")) {
     if (auto it = input.find("PermissionsBoundary"); it != input.end() && it->is_string()) {
-      request->SetKey("iam:PermissionsBoundary", it->get<std::string>());
+      authz->context.SetKey("iam:PermissionsBoundary", it->get<std::string>());
     } else if (entity && !entity->permissions_boundary.empty()) {
-      request->SetKey("iam:PermissionsBoundary", entity->permissions_boundary);
+      authz->context.SetKey("iam:PermissionsBoundary", entity->permissions_boundary);
     }
   }
   return Status::Ok();

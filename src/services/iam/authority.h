@@ -21,7 +21,8 @@ struct PrincipalPolicies {
   bool exists = false;  // false: the principal's user or role is gone; nothing applies
   std::string name;     // user name (aws:username)
   std::vector<policy::Policy> identity;
-  std::vector<policy::Policy> boundary;                   // empty or one
+  std::vector<policy::Policy> boundary;  // empty or one
+  std::vector<policy::Policy> session;   // session policies of a temporary credential
   std::vector<std::pair<std::string, std::string>> tags;  // aws:PrincipalTag/*
 };
 
@@ -36,7 +37,8 @@ class Authority {
   explicit Authority(ServiceEnvironment* env) : env_(env) {}
 
   // For an IAM user: its inline and attached policies, those of its groups, its
-  // permissions boundary and its tags. Thread-safe.
+  // permissions boundary and its tags. For an assumed role: the role's policies,
+  // boundary and tags (session tags win), and the session policies. Thread-safe.
   Result<std::shared_ptr<const PrincipalPolicies>> PoliciesOf(const Principal& principal);
   // The entity stored under `key` (common.h's EntityKey), or null if there is none.
   Result<std::shared_ptr<const EntitySummary>> EntityAt(const std::string& key);
@@ -46,6 +48,7 @@ class Authority {
   // Drops every cached value when IAM changed since they were read; returns the
   // generation the caller's reads belong to.
   uint64_t Refresh();
+  static std::string CacheKey(const Principal& principal);
 
   ServiceEnvironment* env_;
   std::mutex mu_;

@@ -12,6 +12,6 @@ const ServiceSpec& Service();
 // IAM's authorization hook: resource ARNs with the entity's path, and the condition
 // keys iam:PolicyARN and iam:PermissionsBoundary.
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
-                             policy::RequestContext* request);
+                             AuthorizationRequest* authz);
 
 }  // namespace bulwark::iam

@@ -5,8 +5,16 @@
 namespace bulwark::sts {
 
 Result<Json> HandleGetCallerIdentity(RequestContext& ctx, const Json& input);
+Result<Json> HandleAssumeRole(RequestContext& ctx, const Json& input);
+Result<Json> HandleGetSessionToken(RequestContext& ctx, const Json& input);
+Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
+                             AuthorizationRequest* authz);
 
 namespace {
+
+constexpr std::string_view kAssumeRoleKeys[] = {
+    "aws:RequestTag/${TagKey}", "aws:TagKeys",        "iam:ResourceTag/${TagKey}", "sts:ExternalId",
+    "sts:RoleSessionName",      "sts:SourceIdentity", "sts:TransitiveTagKeys"};
 
 constexpr OperationSpec kOperations[] = {
     // name, IAM action, resource, condition keys, mutates, handler
@@ -17,9 +25,19 @@ constexpr OperationSpec kOperations[] = {
      Mutates::kNo,
      &HandleGetCallerIdentity,
      Access::kAnyCaller},
+    {"AssumeRole", "sts:AssumeRole", "{RoleArn}", kAssumeRoleKeys, Mutates::kYes,
+     &HandleAssumeRole},
+    // AWS requires no permission for GetSessionToken.
+    {"GetSessionToken",
+     "sts:GetSessionToken",
+     "*",
+     {},
+     Mutates::kYes,
+     &HandleGetSessionToken,
+     Access::kAnyCaller},
 };
 
-constexpr ServiceSpec kService{"sts", kOperations};
+constexpr ServiceSpec kService{"sts", kOperations, &CompleteAuthorization};
 
 }  // namespace
 

@@ -114,7 +114,8 @@ TEST_F(PipelineTest, UnsignedRequestIsRefused) {
 }
 
 TEST_F(PipelineTest, UnimplementedOperationOfAKnownServiceIsInvalidAction) {
-  http::Request req = SignedStsRequest("Action=GetSessionToken&Version=2011-06-15", secret_);
+  http::Request req =
+      SignedStsRequest("Action=GetFederationToken&Version=2011-06-15&Name=bob", secret_);
   http::Response resp = pipeline_->Handle(req);
   EXPECT_EQ(resp.status, 400);
   EXPECT_NE(resp.body.find("<Code>InvalidAction</Code>"), std::string::npos);
