@@ -3,6 +3,9 @@
 # against Bulwark and, in the same run on the same machine, against two references:
 # nginx returning a static 200 (the machine's practical HTTP ceiling) and moto's server.
 # Prints requests/s, p99 latency and each ratio, plus Bulwark's idle RSS and start time.
+# Then the cost of authorization over HTTP: IAM GetUser signed by the root user (allowed
+# without evaluating policies) against the same call by an IAM user whose 10 attached
+# policies of 10 statements each (wildcards and conditions) must be evaluated.
 #
 # Usage: bench/run.sh [seconds] [connections]
 set -euo pipefail
@@ -81,17 +84,16 @@ if "$moto_py" -c "import moto.server" 2>/dev/null; then
 fi
 
 # --- the signed request, as a wrk script -----------------------------------------
-make_script() {  # port access_key secret out
-  "$py" - "$1" "$2" "$3" "$4" <<'PY'
+make_script() {  # port access_key secret out [service body]
+  "$py" - "$1" "$2" "$3" "$4" "${5:-sts}" "${6:-Action=GetCallerIdentity&Version=2011-06-15}" <<'PY'
 import sys
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-port, ak, sk, out = sys.argv[1:5]
-body = "Action=GetCallerIdentity&Version=2011-06-15"
+port, ak, sk, out, service, body = sys.argv[1:7]
 req = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=body,
                  headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-SigV4Auth(Credentials(ak, sk), "sts", "us-east-1").add_auth(req)
+SigV4Auth(Credentials(ak, sk), service, "us-east-1").add_auth(req)
 def lua(s): return s.replace("\\", "\\\\").replace('"', '\\"')
 with open(out, "w") as f:
     f.write('wrk.method = "POST"\n')
@@ -148,6 +150,49 @@ for r in "${results[@]:1}"; do
   name=$(echo "$r" | awk '{print $1}'); rps=$(echo "$r" | awk '{print $2}')
   awk -v b="$brps" -v o="$rps" -v n="$name" 'BEGIN { if (o > 0) printf "bulwark / %s = %.2fx\n", n, b / o }'
 done
+# --- authorization cost: IAM GetUser as root and as a user with 10 policies ----------
+user_keys=$("$py" - "$bport" "$ak" "$sk" <<'PY'
+import json, sys
+import boto3
+port, ak, sk = sys.argv[1:4]
+iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                   aws_access_key_id=ak, aws_secret_access_key=sk)
+account = boto3.client("sts", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                       aws_access_key_id=ak, aws_secret_access_key=sk).get_caller_identity()["Account"]
+iam.create_user(UserName="bench")
+for p in range(10):
+    statements = []
+    for s in range(10):
+        action = "iam:Get*" if (p, s) == (9, 9) else f"kms:Describe{p * 10 + s}*"
+        statements.append({"Effect": "Allow", "Action": [action, "secretsmanager:List*"],
+                           "Resource": "arn:aws:*:*:*:*",
+                           "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "10.0.0.0/8"]},
+                                         "StringLike": {"aws:UserAgent": "*"}}})
+    doc = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    iam.create_policy(PolicyName=f"p{p}", PolicyDocument=doc)
+    iam.attach_user_policy(UserName="bench", PolicyArn=f"arn:aws:iam::{account}:policy/p{p}")
+key = iam.create_access_key(UserName="bench")["AccessKey"]
+print(key["AccessKeyId"], key["SecretAccessKey"])
+PY
+)
+get_user="Action=GetUser&Version=2010-05-08&UserName=bench"
+make_script "$bport" "$ak" "$sk" "$work/iam-root.lua" iam "$get_user"
+# shellcheck disable=SC2086
+make_script "$bport" $user_keys "$work/iam-user.lua" iam "$get_user"
+authz=()
+authz+=("$(run_wrk iam-root "http://127.0.0.1:$bport/" "$work/iam-root.lua")")
+authz+=("$(run_wrk iam-user "http://127.0.0.1:$bport/" "$work/iam-user.lua")")
+echo
+echo "IAM GetUser: root (no policy evaluation) vs a user with 10 policies x 10 statements"
+printf "%-10s %12s %10s %8s\n" target "requests/s" "p99" "non-2xx"
+for r in "${authz[@]}"; do
+  # shellcheck disable=SC2086
+  printf "%-10s %12s %10s %8s\n" $r
+done
+root_rps=$(echo "${authz[0]}" | awk '{print $2}')
+user_rps=$(echo "${authz[1]}" | awk '{print $2}')
+awk -v r="$root_rps" -v u="$user_rps" 'BEGIN { if (r > 0) printf "user / root = %.2fx\n", u / r }'
+
 [ $have_nginx = 1 ] || echo "nginx: not installed (scripts/install-deps.sh bench)"
 [ $have_moto = 1 ] || echo "moto: not importable by $moto_py (set MOTO_PYTHON)"
 echo "bulwark idle RSS: $((rss_kb / 1024)) MiB (${rss_kb} kB)"
