@@ -24,7 +24,8 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:4566";
   std::string data_dir = "./data";
   std::string root_key_file;
-  std::string access_log;  // default: <data-dir>/access.log
+  std::string access_log;     // default: <data-dir>/access.log
+  std::string oidc_jwks_dir;  // JWKS files of OpenID Connect providers
   int io_threads = 0;
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_header_bytes = 16 * 1024;
@@ -100,6 +101,7 @@ int Serve(const ServeFlags& flags) {
   env.store = dir->store.get();
   env.sealer = dir->sealer.get();
   env.credentials = dir->credentials.get();
+  env.oidc_jwks_dir = flags.oidc_jwks_dir;
   env.now_unix = [] {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -229,6 +231,10 @@ int main(int argc, char** argv) {
                    "Access log: a file, '-' for standard error, 'off' (default: "
                    "DATA_DIR/access.log)")
       ->envname("BULWARK_ACCESS_LOG");
+  serve
+      ->add_option("--oidc-jwks-dir", flags.oidc_jwks_dir,
+                   "Directory of OpenID Connect providers' JWKS files (HOST_PATH.json)")
+      ->envname("BULWARK_OIDC_JWKS_DIR");
   serve->add_option("--io-threads", flags.io_threads, "I/O threads (0: one per core)")
       ->envname("BULWARK_IO_THREADS")
       ->check(CLI::Range(0, 256));

@@ -63,4 +63,30 @@ Result<std::string> HashPassword(std::string_view password);
 // sane bounds (ln 1..20, r 1..32, p 1..16: a tampered record must not cost gigabytes).
 bool VerifyPassword(std::string_view password, std::string_view encoded);
 
+// --- JSON Web Signatures (RFC 7515/7518), for OpenID Connect ID tokens ----------------
+
+// RFC 4648 section 5 base64url without padding, as JOSE uses it. Decoding is strict:
+// no padding, no whitespace, zero unused bits.
+std::string Base64UrlEncode(std::string_view data);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+
+// The public part of a JWK (RFC 7517/7518), members already base64url-decoded:
+// kty "RSA" with n and e, or kty "EC" with crv ("P-256", "P-384"), x and y.
+struct JwkPublicKey {
+  std::string kty;
+  std::string crv;
+  std::string n;
+  std::string e;
+  std::string x;
+  std::string y;
+};
+
+// Verifies a JWS signature over `signing_input` (ASCII(header "." payload)) with
+// alg RS256/RS384/RS512 (RSASSA-PKCS1-v1_5) or ES256/ES384 (ECDSA, the signature is
+// R || S of the curve's size). OK(true) when it verifies, OK(false) when it does not;
+// kValidation for an unsupported alg, a key that does not suit it, or an unusable key
+// (RSA moduli outside 2048..8192 bits, points not on the curve).
+Result<bool> VerifyJwsSignature(std::string_view alg, const JwkPublicKey& key,
+                                std::string_view signing_input, std::string_view signature);
+
 }  // namespace bulwark::crypto

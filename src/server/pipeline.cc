@@ -36,6 +36,14 @@ bool LooksLikeQuery(const http::Request& req) {
   return q.starts_with("Action=") || q.find("&Action=") != std::string_view::npos;
 }
 
+// No SigV4 signature, neither in the Authorization header nor in the query string.
+bool IsUnsigned(const http::Request& req) {
+  if (!req.Header("Authorization").empty()) return false;
+  std::string_view q = req.RawQuery();
+  return q.find("X-Amz-Signature") == std::string_view::npos &&
+         q.find("X-Amz-Credential") == std::string_view::npos;
+}
+
 std::string_view ErrorCodeOf(const Status& st, Protocol protocol) {
   if (st.ok()) return {};
   if (st.kind() == ErrorKind::kService) return st.code();
@@ -158,6 +166,9 @@ struct Pipeline::Impl {
 Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service,
                                  const OperationSpec& op, const Json& input) {
   if (op.access == Access::kAnyCaller) return Status::Ok();
+  // Operations that need no signature authorize in their handler (a signed call to one
+  // is not authorized by the signer's policies either).
+  if (op.access == Access::kUnsigned) return Status::Ok();
   // Every resource is in the caller's own account until cross-account access lands.
   if (ctx.caller.type == Principal::Type::kRoot) return Status::Ok();
 
@@ -248,6 +259,35 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
     }
   } else if (LooksLikeQuery(req)) {
     route.protocol = Protocol::kQuery;
+  }
+
+  // 2b. Unsigned requests. A few operations take no signature (STS's
+  // AssumeRoleWithWebIdentity and AssumeRoleWithSAML: the token or assertion
+  // authenticates). Without a credential scope to name the service, a Query request
+  // whose Action is one of them goes to STS; anything else unsigned falls through to
+  // authentication, which refuses it.
+  if (route.protocol == Protocol::kQuery && !route.model && IsUnsigned(req) &&
+      (req.body.find("Action=AssumeRoleWith") != std::string::npos ||
+       req.RawQuery().find("Action=AssumeRoleWith") != std::string_view::npos)) {
+    if (const ServiceModel* sts = models.Find("sts")) {
+      Result<protocol::DecodedRequest> decoded = protocol::DecodeRequest(*sts, req);
+      if (decoded.ok()) {
+        const std::string name(protocol::OperationName(*decoded->operation));
+        const OperationSpec* op = registry.FindOperation(sts->name(), name);
+        if ((name == "AssumeRoleWithWebIdentity" || name == "AssumeRoleWithSAML") && op &&
+            op->access == Access::kUnsigned) {
+          route.model = sts;
+          ctx.service = std::string(sts->name());
+          ctx.operation = name;
+          ctx.region = "us-east-1";  // the STS global endpoint's region
+          *op_out = op;
+          RETURN_IF_ERROR(protocol::ValidateInput(*sts, *decoded->operation, decoded->input));
+          ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded->input));
+          protocol::EncodeResult(*sts, *decoded->operation, output, ctx.request_id, resp);
+          return Status::Ok();
+        }
+      }
+    }
   }
 
   // 3. Authentication (the credential scope also names the service for Query and

@@ -46,6 +46,10 @@ struct ServiceEnvironment {
   // IAM's cache of what authorization reads (services/iam/authority.h); set by the
   // server's request pipeline.
   iam::Authority* iam_authority = nullptr;
+  // Where the signing keys (JWKS) of OpenID Connect providers may be given as files
+  // named after the provider URL (host + path, '/' replaced by '_', ".json"); empty:
+  // none. Without a file the keys are fetched from the provider's discovery document.
+  std::string oidc_jwks_dir;
 };
 
 struct RequestContext {
@@ -69,8 +73,9 @@ enum class Mutates { kNo, kYes };
 
 // Who may call an operation: those the IAM policies allow (the rule), or any
 // authenticated caller (sts:GetCallerIdentity, which AWS answers even under an explicit
-// deny).
-enum class Access { kPolicy, kAnyCaller };
+// deny), or a caller without credentials at all (sts:AssumeRoleWithWebIdentity, whose
+// token is the authentication; the handler authorizes with the role's trust policy).
+enum class Access { kPolicy, kAnyCaller, kUnsigned };
 
 // One row of a service's operation table. Routing, authorization, audit and metrics
 // all read it; adding an operation is adding a row.

@@ -166,6 +166,27 @@ BULWARK_IAM_HANDLER(UpdateAccountPasswordPolicy);
 BULWARK_IAM_HANDLER(GetAccountPasswordPolicy);
 BULWARK_IAM_HANDLER(DeleteAccountPasswordPolicy);
 
+// oidc.cc: OpenID Connect identity providers
+BULWARK_IAM_HANDLER(CreateOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(GetOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(ListOpenIDConnectProviders);
+BULWARK_IAM_HANDLER(DeleteOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(AddClientIDToOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(RemoveClientIDFromOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(UpdateOpenIDConnectProviderThumbprint);
+BULWARK_IAM_HANDLER(TagOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(UntagOpenIDConnectProvider);
+BULWARK_IAM_HANDLER(ListOpenIDConnectProviderTags);
+// The provider record of `account` whose URL without "https://" is `url` (any case), or
+// nullopt. Fields: Url, Arn, ClientIDList, ThumbprintList, CreateDate, Tags.
+Result<std::optional<Json>> LoadOidcProvider(storage::Transaction& txn, std::string_view account,
+                                             std::string_view url);
+// The JWKS document of the provider at `url` (without "https://"): the file
+// HOST_PATH.json of the environment's oidc_jwks_dir when there is one, else fetched
+// through the issuer's discovery document (cached 10 minutes). IDPCommunicationError
+// when it cannot be had.
+Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view url);
+
 #undef BULWARK_IAM_HANDLER
 
 }  // namespace bulwark::iam

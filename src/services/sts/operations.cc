@@ -7,6 +7,7 @@ namespace bulwark::sts {
 Result<Json> HandleGetCallerIdentity(RequestContext& ctx, const Json& input);
 Result<Json> HandleAssumeRole(RequestContext& ctx, const Json& input);
 Result<Json> HandleGetSessionToken(RequestContext& ctx, const Json& input);
+Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& input);
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
                              AuthorizationRequest* authz);
 
@@ -35,6 +36,14 @@ constexpr OperationSpec kOperations[] = {
      Mutates::kYes,
      &HandleGetSessionToken,
      Access::kAnyCaller},
+    // web_identity.cc: unsigned; the token authenticates, the trust policy authorizes.
+    {"AssumeRoleWithWebIdentity",
+     "sts:AssumeRoleWithWebIdentity",
+     "{RoleArn}",
+     {},
+     Mutates::kYes,
+     &HandleAssumeRoleWithWebIdentity,
+     Access::kUnsigned},
 };
 
 constexpr ServiceSpec kService{"sts", kOperations, &CompleteAuthorization};

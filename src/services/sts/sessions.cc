@@ -1,5 +1,7 @@
 // STS temporary credentials: AssumeRole (trust policy, ExternalId, MFA, session
 // policies and tags, role chaining) and GetSessionToken (MFA).
+#include "services/sts/sessions.h"
+
 #include <algorithm>
 
 #include "auth/credential_store.h"
@@ -13,6 +15,10 @@
 namespace bulwark::sts {
 namespace {
 
+using session::CredentialsOutput;
+using session::NewSessionToken;
+using session::ParseRoleArn;
+
 constexpr int64_t kMinDuration = 900;
 constexpr int64_t kDefaultRoleDuration = 3600;
 constexpr int64_t kChainedRoleMaxDuration = 3600;
@@ -24,20 +30,6 @@ constexpr size_t kPackedPolicyBudget = 2048;
 
 Status ValidationError(std::string message) {
   return Status(ErrorKind::kValidation, std::move(message));
-}
-
-// A role ARN: arn:aws:iam::ACCOUNT:role/PATH/NAME. Returns (account, name).
-std::optional<std::pair<std::string, std::string>> ParseRoleArn(std::string_view arn) {
-  constexpr std::string_view kPrefix = "arn:aws:iam::";
-  if (!arn.starts_with(kPrefix)) return std::nullopt;
-  std::string_view rest = arn.substr(kPrefix.size());
-  size_t colon = rest.find(':');
-  if (colon != 12 || !ids::IsAccountId(rest.substr(0, 12))) return std::nullopt;
-  std::string_view resource = rest.substr(colon + 1);
-  if (!resource.starts_with("role/")) return std::nullopt;
-  std::string_view name = resource.substr(resource.rfind('/') + 1);
-  if (name.empty()) return std::nullopt;
-  return std::make_pair(std::string(rest.substr(0, 12)), std::string(name));
 }
 
 Status AccessDenied(const RequestContext& ctx, std::string_view role_arn) {
@@ -65,20 +57,6 @@ Result<bool> VerifyMfa(RequestContext& ctx, const Json& input) {
                                     input["TokenCode"].get<std::string>()));
   RETURN_IF_ERROR(txn->Commit());
   return true;
-}
-
-Json CredentialsOutput(std::string_view akid, const SecretBytes& secret, std::string_view token,
-                       int64_t expires) {
-  return {{"AccessKeyId", akid},
-          {"SecretAccessKey", std::string(secret.view())},
-          {"SessionToken", token},
-          {"Expiration", expires}};
-}
-
-// A session token: 160 random base64 characters (960 bits). Only its hash is stored.
-std::string NewSessionToken() {
-  return crypto::RandomString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-                              160);
 }
 
 }  // namespace
