@@ -121,9 +121,14 @@ Result<std::string> HttpsGet(const std::string& url) {
   return body;
 }
 
+// A failed fetch is remembered too, for less time: AssumeRoleWithWebIdentity is an
+// unauthenticated call, and without this every request naming an unreachable issuer
+// would hold an I/O thread for the whole fetch timeout.
+constexpr auto kFailureLifetime = std::chrono::seconds(30);
+
 struct CachedJwks {
   std::chrono::steady_clock::time_point expires;
-  std::string document;
+  std::string document;  // empty: the last fetch failed
 };
 
 std::mutex cache_mutex;
@@ -162,13 +167,18 @@ Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view
   {
     std::lock_guard lock(cache_mutex);
     if (auto it = jwks_cache.find(name); it != jwks_cache.end() && it->second.expires > now) {
+      if (it->second.document.empty()) return IdpError();
       return it->second.document;
     }
   }
   // Fetched without the lock held: a slow issuer must not stall other providers.
-  ASSIGN_OR_RETURN(std::string doc, FetchJwks(url));
+  Result<std::string> doc = FetchJwks(url);
   std::lock_guard lock(cache_mutex);
-  jwks_cache[name] = CachedJwks{now + kCacheLifetime, doc};
+  if (!doc.ok() || doc->empty()) {
+    jwks_cache[name] = CachedJwks{now + kFailureLifetime, std::string()};
+    return doc.ok() ? IdpError() : doc.status();
+  }
+  jwks_cache[name] = CachedJwks{now + kCacheLifetime, *doc};
   return doc;
 }
 
