@@ -72,9 +72,15 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
                            "Packed size of the session policies exceeds the limit.");
   }
 
-  ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
+  // The provider, read in its own short transaction: the keys may have to be fetched
+  // from the issuer, and no transaction (least of all the store's write lock) may be
+  // held across a network call.
   const std::string url = iss.substr(kScheme.size());
-  ASSIGN_OR_RETURN(std::optional<Json> provider, iam::LoadOidcProvider(*txn, account, url));
+  std::optional<Json> provider;
+  {
+    ASSIGN_OR_RETURN(auto read, iam::BeginRead(ctx));
+    ASSIGN_OR_RETURN(provider, iam::LoadOidcProvider(*read, account, url));
+  }
   if (!provider) {
     return Status::Service("InvalidIdentityToken", 400,
                            "No OpenIDConnect provider found in your account for " + iss);
@@ -93,7 +99,8 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
   expect.now = now;
   ASSIGN_OR_RETURN(jwt::Claims claims, jwt::CheckClaims(token, expect));
 
-  // The role and its trust policy.
+  // The role and its trust policy; the session is written in the same transaction.
+  ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   const std::string role_key = iam::EntityKey(account, iam::Kind::kRole, role_name);
   ASSIGN_OR_RETURN(std::optional<Json> role, iam::Load(*txn, role_key));
   if (!role || (*role)["Arn"].get<std::string>() != role_arn) return NotAuthorized();
