@@ -16,6 +16,7 @@ namespace bulwark::sts {
 namespace {
 
 using session::CredentialsOutput;
+using session::kPackedPolicyBudget;
 using session::NewSessionToken;
 using session::ParseRoleArn;
 
@@ -24,9 +25,6 @@ constexpr int64_t kDefaultRoleDuration = 3600;
 constexpr int64_t kChainedRoleMaxDuration = 3600;
 constexpr int64_t kDefaultUserSessionDuration = 43200;
 constexpr int64_t kMaxRootSessionDuration = 3600;
-// The packed (compressed) session policy and tags may use 2048 bytes in AWS; Bulwark
-// does not compress, so it reports the share of the same budget the text uses.
-constexpr size_t kPackedPolicyBudget = 2048;
 
 Status ValidationError(std::string message) {
   return Status(ErrorKind::kValidation, std::move(message));
@@ -80,17 +78,11 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
         std::optional<Json> role,
         iam::Load(*txn, iam::EntityKey(parsed->first, iam::Kind::kRole, parsed->second)));
     if (role && (*role)["Arn"].get<std::string>() == role_arn) {
-      policy::ParseOptions options;
-      options.kind = policy::PolicyKind::kTrust;
-      Result<policy::Policy> trust =
-          policy::ParsePolicy((*role)["AssumeRolePolicyDocument"].get<std::string>(), options);
+      Result<policy::Policy> trust = session::TrustPolicyOf(*role);
       if (trust.ok()) {
         authz->resource_policy = std::make_shared<policy::Policy>(std::move(trust).value());
       }
-      for (const Json& tag : role->value("Tags", Json::array())) {
-        request.SetKey("aws:ResourceTag/" + tag.value("Key", ""), tag.value("Value", ""));
-        request.SetKey("iam:ResourceTag/" + tag.value("Key", ""), tag.value("Value", ""));
-      }
+      session::SetRoleTagKeys(*role, &request);
     }
   }
   if (auto it = input.find("ExternalId"); it != input.end()) {
@@ -133,18 +125,7 @@ Result<Json> HandleAssumeRole(RequestContext& ctx, const Json& input) {
   const bool chained = ctx.caller.type == Principal::Type::kAssumedRole;
   const SessionInfo& caller_session = ctx.caller.session;
 
-  // Session policy: checked like any policy, before anything is written.
-  std::string session_policy = input.value("Policy", "");
-  if (!session_policy.empty()) {
-    policy::ParseOptions options;
-    options.kind = policy::PolicyKind::kSession;
-    Result<policy::Policy> parsed_policy = policy::ParsePolicy(session_policy, options);
-    if (!parsed_policy.ok()) return parsed_policy.status();
-  }
-  std::vector<std::string> policy_arns;
-  for (const Json& p : input.value("PolicyArns", Json::array())) {
-    policy_arns.push_back(p.value("arn", ""));
-  }
+  ASSIGN_OR_RETURN(session::SessionPolicies policies, session::ReadSessionPolicies(input));
 
   // Session tags: the caller's transitive tags carry over and cannot be changed.
   std::vector<std::pair<std::string, std::string>> tags;
@@ -188,8 +169,7 @@ Result<Json> HandleAssumeRole(RequestContext& ctx, const Json& input) {
     }
     source_identity = std::move(wanted);
   }
-  size_t packed = session_policy.size();
-  for (const std::string& arn : policy_arns) packed += arn.size();
+  size_t packed = policies.packed_chars;
   for (const auto& [k, v] : tags) packed += k.size() + v.size();
   if (packed > kPackedPolicyBudget) {
     return Status::Service("PackedPolicyTooLarge", 400,
@@ -201,54 +181,22 @@ Result<Json> HandleAssumeRole(RequestContext& ctx, const Json& input) {
   const std::string key = iam::EntityKey(account, iam::Kind::kRole, role_name);
   ASSIGN_OR_RETURN(std::optional<Json> role, iam::Load(*txn, key));
   if (!role || (*role)["Arn"].get<std::string>() != role_arn) return AccessDenied(ctx, role_arn);
-  const int64_t max_duration = role->value("MaxSessionDuration", kDefaultRoleDuration);
-  const int64_t duration = input.value("DurationSeconds", kDefaultRoleDuration);
-  if (chained && duration > kChainedRoleMaxDuration) {
-    return ValidationError(
-        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
-        "role chaining.");
-  }
-  if (duration > max_duration) {
-    return ValidationError(
-        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-  }
-  if (duration < kMinDuration) {
-    return ValidationError("The requested DurationSeconds is less than the minimum of 900.");
-  }
-
-  const int64_t now = iam::Now(ctx);
-  Principal session;
-  session.type = Principal::Type::kAssumedRole;
-  session.account_id = account;
-  session.arn = "arn:aws:sts::" + account + ":assumed-role/" +
-                (*role)["RoleName"].get<std::string>() + "/" + session_name;
-  session.user_id = (*role)["RoleId"].get<std::string>() + ":" + session_name;
-  session.session.issued = now;
-  session.session.expires = now + duration;
-  session.session.mfa_authenticated = ctx.mfa_code_verified;
-  session.session.role_arn = role_arn;
-  session.session.session_name = session_name;
-  session.session.source_identity = source_identity;
-  session.session.policy = session_policy;
-  session.session.policy_arns = policy_arns;
-  session.session.tags = tags;
-  session.session.transitive_tag_keys = transitive;
-
-  const std::string akid = ids::NewUniqueId("ASIA");
-  SecretBytes secret = ids::NewSecretAccessKey();
-  const std::string token = NewSessionToken();
-  RETURN_IF_ERROR(ctx.env->credentials->CreateSessionIn(*txn, session, akid, secret, token));
-  (*role)["RoleLastUsed"] = {{"LastUsedDate", now}, {"Region", ctx.region}};
-  RETURN_IF_ERROR(iam::Save(*txn, key, *role));
-  RETURN_IF_ERROR(iam::Commit(ctx, *txn));
-
-  Json out = {
-      {"Credentials", CredentialsOutput(akid, secret, token, now + duration)},
-      {"AssumedRoleUser", {{"AssumedRoleId", session.user_id}, {"Arn", session.arn}}},
-      {"PackedPolicySize", static_cast<int>(packed * 100 / kPackedPolicyBudget)},
-  };
+  ASSIGN_OR_RETURN(int64_t duration, session::RoleSessionDuration(input, *role, chained));
+  SessionInfo info;
+  info.mfa_authenticated = ctx.mfa_code_verified;
+  info.role_arn = role_arn;
+  info.session_name = session_name;
+  info.source_identity = source_identity;
+  info.policy = std::move(policies.policy);
+  info.policy_arns = std::move(policies.arns);
+  info.tags = std::move(tags);
+  info.transitive_tag_keys = std::move(transitive);
+  ASSIGN_OR_RETURN(session::IssuedSession issued,
+                   session::IssueRoleSession(ctx, *txn, key, *role, std::move(info), duration));
+  Json& out = issued.output;
+  out["PackedPolicySize"] = static_cast<int>(packed * 100 / kPackedPolicyBudget);
   if (!source_identity.empty()) out["SourceIdentity"] = source_identity;
-  return out;
+  return std::move(out);
 }
 
 Result<Json> HandleGetSessionToken(RequestContext& ctx, const Json& input) {
@@ -276,5 +224,87 @@ Result<Json> HandleGetSessionToken(RequestContext& ctx, const Json& input) {
   RETURN_IF_ERROR(txn->Commit());
   return Json{{"Credentials", CredentialsOutput(akid, secret, token, now + duration)}};
 }
+
+namespace session {
+
+Result<policy::Policy> TrustPolicyOf(const Json& role) {
+  policy::ParseOptions options;
+  options.kind = policy::PolicyKind::kTrust;
+  return policy::ParsePolicy(role.value("AssumeRolePolicyDocument", ""), options);
+}
+
+void SetRoleTagKeys(const Json& role, policy::RequestContext* request) {
+  for (const Json& tag : role.value("Tags", Json::array())) {
+    request->SetKey("aws:ResourceTag/" + tag.value("Key", ""), tag.value("Value", ""));
+    request->SetKey("iam:ResourceTag/" + tag.value("Key", ""), tag.value("Value", ""));
+  }
+}
+
+Result<SessionPolicies> ReadSessionPolicies(const Json& input) {
+  SessionPolicies out;
+  out.policy = input.value("Policy", "");
+  if (!out.policy.empty()) {
+    policy::ParseOptions options;
+    options.kind = policy::PolicyKind::kSession;
+    Result<policy::Policy> parsed = policy::ParsePolicy(out.policy, options);
+    if (!parsed.ok()) return parsed.status();
+  }
+  for (const Json& p : input.value("PolicyArns", Json::array())) {
+    out.arns.push_back(p.value("arn", ""));
+  }
+  out.packed_chars = out.policy.size();
+  for (const std::string& arn : out.arns) out.packed_chars += arn.size();
+  return out;
+}
+
+Result<int64_t> RoleSessionDuration(const Json& input, const Json& role, bool chained) {
+  const int64_t max_duration = role.value("MaxSessionDuration", kDefaultRoleDuration);
+  const int64_t duration = input.value("DurationSeconds", kDefaultRoleDuration);
+  if (chained && duration > kChainedRoleMaxDuration) {
+    return ValidationError(
+        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
+        "role chaining.");
+  }
+  if (duration > max_duration) {
+    return ValidationError(
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+  }
+  if (duration < kMinDuration) {
+    return ValidationError("The requested DurationSeconds is less than the minimum of 900.");
+  }
+  return duration;
+}
+
+Result<IssuedSession> IssueRoleSession(RequestContext& ctx, storage::Transaction& txn,
+                                       const std::string& role_key, Json& role, SessionInfo info,
+                                       int64_t duration) {
+  const int64_t now = iam::Now(ctx);
+  IssuedSession issued;
+  Principal& principal = issued.principal;
+  const std::string account = ParseRoleArn(info.role_arn)->first;
+  principal.type = Principal::Type::kAssumedRole;
+  principal.account_id = account;
+  principal.arn = "arn:aws:sts::" + account + ":assumed-role/" +
+                  role["RoleName"].get<std::string>() + "/" + info.session_name;
+  principal.user_id = role["RoleId"].get<std::string>() + ":" + info.session_name;
+  principal.session = std::move(info);
+  principal.session.issued = now;
+  principal.session.expires = now + duration;
+
+  const std::string akid = ids::NewUniqueId("ASIA");
+  SecretBytes secret = ids::NewSecretAccessKey();
+  const std::string token = NewSessionToken();
+  RETURN_IF_ERROR(ctx.env->credentials->CreateSessionIn(txn, principal, akid, secret, token));
+  role["RoleLastUsed"] = {{"LastUsedDate", now}, {"Region", ctx.region}};
+  RETURN_IF_ERROR(iam::Save(txn, role_key, role));
+  RETURN_IF_ERROR(iam::Commit(ctx, txn));
+  issued.output = {
+      {"Credentials", CredentialsOutput(akid, secret, token, now + duration)},
+      {"AssumedRoleUser", {{"AssumedRoleId", principal.user_id}, {"Arn", principal.arn}}},
+  };
+  return issued;
+}
+
+}  // namespace session
 
 }  // namespace bulwark::sts

@@ -16,9 +16,6 @@
 namespace bulwark::sts {
 namespace {
 
-constexpr int64_t kMinDuration = 900;
-constexpr int64_t kDefaultDuration = 3600;
-constexpr size_t kPackedPolicyBudget = 2048;
 constexpr std::string_view kScheme = "https://";
 
 Status NotAuthorized() {
@@ -53,21 +50,8 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
   if (!parsed_arn) return NotAuthorized();
   const auto& [account, role_name] = *parsed_arn;
 
-  // Session policy: checked before anything is written.
-  std::string session_policy = input.value("Policy", "");
-  if (!session_policy.empty()) {
-    policy::ParseOptions options;
-    options.kind = policy::PolicyKind::kSession;
-    Result<policy::Policy> parsed_policy = policy::ParsePolicy(session_policy, options);
-    if (!parsed_policy.ok()) return parsed_policy.status();
-  }
-  std::vector<std::string> policy_arns;
-  for (const Json& p : input.value("PolicyArns", Json::array())) {
-    policy_arns.push_back(p.value("arn", ""));
-  }
-  size_t packed = session_policy.size();
-  for (const std::string& arn : policy_arns) packed += arn.size();
-  if (packed > kPackedPolicyBudget) {
+  ASSIGN_OR_RETURN(session::SessionPolicies policies, session::ReadSessionPolicies(input));
+  if (policies.packed_chars > session::kPackedPolicyBudget) {
     return Status::Service("PackedPolicyTooLarge", 400,
                            "Packed size of the session policies exceeds the limit.");
   }
@@ -104,10 +88,7 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
   const std::string role_key = iam::EntityKey(account, iam::Kind::kRole, role_name);
   ASSIGN_OR_RETURN(std::optional<Json> role, iam::Load(*txn, role_key));
   if (!role || (*role)["Arn"].get<std::string>() != role_arn) return NotAuthorized();
-  policy::ParseOptions trust_options;
-  trust_options.kind = policy::PolicyKind::kTrust;
-  Result<policy::Policy> trust =
-      policy::ParsePolicy((*role)["AssumeRolePolicyDocument"].get<std::string>(), trust_options);
+  Result<policy::Policy> trust = session::TrustPolicyOf(*role);
   if (!trust.ok()) return NotAuthorized();
 
   policy::RequestContext request;
@@ -128,57 +109,28 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
   request.SetKey("aws:CurrentTime", IsoTime(now));
   request.SetKey("aws:EpochTime", std::to_string(now));
   request.SetKey("aws:SecureTransport", "false");
-  for (const Json& tag : role->value("Tags", Json::array())) {
-    request.SetKey("aws:ResourceTag/" + tag.value("Key", ""), tag.value("Value", ""));
-    request.SetKey("iam:ResourceTag/" + tag.value("Key", ""), tag.value("Value", ""));
-  }
+  session::SetRoleTagKeys(*role, &request);
   policy::PolicySet set;
   set.resource = &trust.value();
   if (policy::Evaluate(set, request) != policy::Decision::kAllow) return NotAuthorized();
 
-  const int64_t max_duration = role->value("MaxSessionDuration", kDefaultDuration);
-  const int64_t duration = input.value("DurationSeconds", kDefaultDuration);
-  if (duration > max_duration) {
-    return Status(ErrorKind::kValidation,
-                  "The requested DurationSeconds exceeds the MaxSessionDuration set for this "
-                  "role.");
-  }
-  if (duration < kMinDuration) {
-    return Status(ErrorKind::kValidation,
-                  "The requested DurationSeconds is less than the minimum of 900.");
-  }
-
-  Principal principal;
-  principal.type = Principal::Type::kAssumedRole;
-  principal.account_id = account;
-  principal.arn = "arn:aws:sts::" + account + ":assumed-role/" +
-                  (*role)["RoleName"].get<std::string>() + "/" + session_name;
-  principal.user_id = (*role)["RoleId"].get<std::string>() + ":" + session_name;
-  principal.session.issued = now;
-  principal.session.expires = now + duration;
-  principal.session.role_arn = role_arn;
-  principal.session.session_name = session_name;
-  principal.session.policy = session_policy;
-  principal.session.policy_arns = policy_arns;
-
-  const std::string akid = ids::NewUniqueId("ASIA");
-  SecretBytes secret = ids::NewSecretAccessKey();
-  const std::string session_token = session::NewSessionToken();
-  RETURN_IF_ERROR(
-      ctx.env->credentials->CreateSessionIn(*txn, principal, akid, secret, session_token));
-  (*role)["RoleLastUsed"] = {{"LastUsedDate", now}, {"Region", ctx.region}};
-  RETURN_IF_ERROR(iam::Save(*txn, role_key, *role));
-  RETURN_IF_ERROR(iam::Commit(ctx, *txn));
-
-  ctx.caller = principal;  // for the access log
-  return Json{
-      {"Credentials", session::CredentialsOutput(akid, secret, session_token, now + duration)},
-      {"SubjectFromWebIdentityToken", claims.subject},
-      {"AssumedRoleUser", {{"AssumedRoleId", principal.user_id}, {"Arn", principal.arn}}},
-      {"PackedPolicySize", static_cast<int>(packed * 100 / kPackedPolicyBudget)},
-      {"Provider", provider_url},
-      {"Audience", claims.audience},
-  };
+  ASSIGN_OR_RETURN(int64_t duration, session::RoleSessionDuration(input, *role, false));
+  SessionInfo info;
+  info.role_arn = role_arn;
+  info.session_name = session_name;
+  info.policy = std::move(policies.policy);
+  info.policy_arns = std::move(policies.arns);
+  ASSIGN_OR_RETURN(
+      session::IssuedSession issued,
+      session::IssueRoleSession(ctx, *txn, role_key, *role, std::move(info), duration));
+  ctx.caller = std::move(issued.principal);  // for the access log
+  Json& out = issued.output;
+  out["SubjectFromWebIdentityToken"] = claims.subject;
+  out["PackedPolicySize"] =
+      static_cast<int>(policies.packed_chars * 100 / session::kPackedPolicyBudget);
+  out["Provider"] = provider_url;
+  out["Audience"] = claims.audience;
+  return std::move(out);
 }
 
 }  // namespace bulwark::sts
