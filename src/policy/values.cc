@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
 
 namespace bulwark::policy {
 namespace {
@@ -200,6 +201,15 @@ std::optional<double> ParseNumber(std::string_view s) {
     return std::nullopt;
   }
   return v;
+}
+
+std::string FormatDate(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 std::optional<int64_t> ParseDateMs(std::string_view s) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "policy/policy.h"
@@ -18,6 +19,9 @@ std::optional<double> ParseNumber(std::string_view s);
 // "2020-01-01T12:00:00.123+02:00") or epoch seconds ("1577836800"). Milliseconds
 // since the epoch, UTC.
 std::optional<int64_t> ParseDateMs(std::string_view s);
+// The value of a date key the request context carries (aws:CurrentTime,
+// aws:TokenIssueTime): ISO 8601 in UTC, "2024-05-01T12:00:00Z".
+std::string FormatDate(int64_t unix_seconds);
 
 // "true" / "false", case-insensitively.
 std::optional<bool> ParseBool(std::string_view s);

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "auth/credential_store.h"
 #include "auth/ids.h"
@@ -11,6 +10,7 @@
 #include "core/error_catalog.h"
 #include "policy/context.h"
 #include "policy/evaluator.h"
+#include "policy/values.h"
 #include "protocol/protocol.h"
 #include "server/access_log.h"
 #include "server/metrics.h"
@@ -74,15 +74,6 @@ std::string ExpandPattern(std::string_view pattern, const RequestContext& ctx, c
   }
   out.append(pattern.substr(i));
   return out;
-}
-
-std::string IsoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string_view PrincipalTypeKey(Principal::Type type) {
@@ -182,7 +173,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   request.resource_account = ctx.caller.account_id;
   const int64_t now = env->now_unix();
   request.SetKey("aws:SourceIp", ctx.source_ip);
-  request.SetKey("aws:CurrentTime", IsoTime(now));
+  request.SetKey("aws:CurrentTime", policy::FormatDate(now));
   request.SetKey("aws:EpochTime", std::to_string(now));
   request.SetKey("aws:SecureTransport", "false");  // the listener speaks plain HTTP
   request.SetKey("aws:PrincipalArn", ctx.caller.type == Principal::Type::kAssumedRole
@@ -197,7 +188,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   const SessionInfo& session = ctx.caller.session;
   if (ctx.caller.temporary()) {
     // AWS sets these only for temporary credentials.
-    request.SetKey("aws:TokenIssueTime", IsoTime(session.issued));
+    request.SetKey("aws:TokenIssueTime", policy::FormatDate(session.issued));
     request.SetKey("aws:MultiFactorAuthPresent", session.mfa_authenticated ? "true" : "false");
     if (session.mfa_authenticated) {
       request.SetKey("aws:MultiFactorAuthAge", std::to_string(now - session.issued));

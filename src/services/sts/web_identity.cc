@@ -3,12 +3,12 @@
 // unsigned (Access::kUnsigned): the token authenticates the caller, and the role's
 // trust policy, evaluated here, must allow sts:AssumeRoleWithWebIdentity to the
 // provider as a Federated principal under the token's claims.
-#include <ctime>
 
 #include "auth/credential_store.h"
 #include "auth/jwt.h"
 #include "policy/evaluator.h"
 #include "policy/parser.h"
+#include "policy/values.h"
 #include "services/iam/common.h"
 #include "services/iam/handlers.h"
 #include "services/sts/sessions.h"
@@ -21,15 +21,6 @@ constexpr std::string_view kScheme = "https://";
 Status NotAuthorized() {
   return Status(ErrorKind::kAccessDenied,
                 "Not authorized to perform sts:AssumeRoleWithWebIdentity");
-}
-
-std::string IsoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -106,7 +97,7 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
   request.SetKey("sts:RoleSessionName", session_name);
   request.SetKey("aws:SourceIp", ctx.source_ip);
   request.SetKey("aws:UserAgent", ctx.user_agent);
-  request.SetKey("aws:CurrentTime", IsoTime(now));
+  request.SetKey("aws:CurrentTime", policy::FormatDate(now));
   request.SetKey("aws:EpochTime", std::to_string(now));
   request.SetKey("aws:SecureTransport", "false");
   session::SetRoleTagKeys(*role, &request);

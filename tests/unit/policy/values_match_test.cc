@@ -19,6 +19,12 @@ TEST(Values, Numbers) {
   EXPECT_FALSE(ParseNumber(std::string(100, '1')).has_value());
 }
 
+TEST(ValuesTest, FormatDateIsWhatDateConditionsParse) {
+  EXPECT_EQ(FormatDate(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatDate(1577836800), "2020-01-01T00:00:00Z");
+  EXPECT_EQ(ParseDateMs(FormatDate(1714564800)), 1714564800000LL);
+}
+
 TEST(Values, Dates) {
   EXPECT_EQ(ParseDateMs("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(ParseDateMs("2020-01-01"), 1577836800000LL);
