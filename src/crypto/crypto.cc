@@ -237,6 +237,47 @@ std::optional<std::string> Base64Decode(std::string_view b64) {
   return out;
 }
 
+namespace {
+
+// Base64 without its '=' padding (PHC strings, and base64url below).
+std::string Unpadded(std::string b64) {
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  return b64;
+}
+
+// Decodes unpadded base64 by restoring the padding: Base64Decode's checks (alphabet,
+// canonical trailing bits) then apply as they are.
+std::optional<std::string> DecodeUnpadded(std::string_view text) {
+  if (text.empty() || text.find('=') != std::string_view::npos) return std::nullopt;
+  std::string padded(text);
+  while (padded.size() % 4 != 0) padded.push_back('=');
+  return Base64Decode(padded);
+}
+
+}  // namespace
+
+// RFC 4648 section 5: the base64 alphabet with '-' and '_' for '+' and '/', no padding.
+std::string Base64UrlEncode(std::string_view data) {
+  std::string out = Unpadded(Base64Encode(data));
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  if (text.empty()) return std::string();
+  // '+', '/' and '=' belong to the other alphabet: not base64url.
+  if (text.find_first_of("+/=") != std::string_view::npos) return std::nullopt;
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  return DecodeUnpadded(standard);
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
@@ -386,18 +427,6 @@ constexpr uint64_t kPasswordR = 8;
 constexpr uint64_t kPasswordP = 1;
 constexpr size_t kPasswordSaltBytes = 16;
 constexpr size_t kPasswordHashBytes = 32;
-
-std::string Unpadded(std::string b64) {
-  while (!b64.empty() && b64.back() == '=') b64.pop_back();
-  return b64;
-}
-
-std::optional<std::string> DecodeUnpadded(std::string_view text) {
-  if (text.empty() || text.find('=') != std::string_view::npos) return std::nullopt;
-  std::string padded(text);
-  while (padded.size() % 4 != 0) padded.push_back('=');
-  return Base64Decode(padded);
-}
 
 // "ln=15,r=8,p=1" with each value a small decimal number, in this order.
 bool ParseScryptParams(std::string_view text, int* ln, uint64_t* r, uint64_t* p) {

@@ -13,17 +13,6 @@
 namespace bulwark::crypto {
 namespace {
 
-constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
 struct Deleter {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
@@ -92,47 +81,6 @@ Result<Ptr<EVP_PKEY>> EcKey(const JwkPublicKey& key, const char* group, size_t c
 }
 
 }  // namespace
-
-std::string Base64UrlEncode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kUrlAlphabet[(v >> shift) & 63]);
-  }
-  const size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint32_t{p[i]} << 16;
-    if (rest == 2) v |= uint32_t{p[i + 1]} << 8;
-    out.push_back(kUrlAlphabet[(v >> 18) & 63]);
-    out.push_back(kUrlAlphabet[(v >> 12) & 63]);
-    if (rest == 2) out.push_back(kUrlAlphabet[(v >> 6) & 63]);
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = UrlValue(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  // The leftover bits of the last character must be zero (one canonical form).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
-}
 
 Result<bool> VerifyJwsSignature(std::string_view alg, const JwkPublicKey& key,
                                 std::string_view signing_input, std::string_view signature) {

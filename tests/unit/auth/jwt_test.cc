@@ -150,6 +150,7 @@ TEST(Base64UrlTest, Rfc4648Vectors) {
   EXPECT_FALSE(crypto::Base64UrlDecode("Zm9vYh").has_value());    // non-zero spare bits
   EXPECT_FALSE(crypto::Base64UrlDecode("Z").has_value());
   EXPECT_FALSE(crypto::Base64UrlDecode("a+b/").has_value());
+  EXPECT_EQ(*crypto::Base64UrlDecode(""), "");
 }
 
 TEST_F(JwtTest, Rs256Verifies) {
