@@ -172,10 +172,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   request.resource = ExpandPattern(op.resource_pattern, ctx, input);
   request.resource_account = ctx.caller.account_id;
   const int64_t now = env->now_unix();
-  request.SetKey("aws:SourceIp", ctx.source_ip);
-  request.SetKey("aws:CurrentTime", policy::FormatDate(now));
-  request.SetKey("aws:EpochTime", std::to_string(now));
-  request.SetKey("aws:SecureTransport", "false");  // the listener speaks plain HTTP
+  SetRequestKeys(ctx, now, &request);
   request.SetKey("aws:PrincipalArn", ctx.caller.type == Principal::Type::kAssumedRole
                                          ? ctx.caller.session.role_arn
                                          : ctx.caller.arn);
@@ -184,7 +181,6 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   request.SetKey("aws:userid", ctx.caller.user_id);
   if (ctx.caller.type == Principal::Type::kIAMUser) request.SetKey("aws:username", policies->name);
   request.SetKey("aws:RequestedRegion", ctx.region);
-  request.SetKey("aws:UserAgent", ctx.user_agent);
   const SessionInfo& session = ctx.caller.session;
   if (ctx.caller.temporary()) {
     // AWS sets these only for temporary credentials.

@@ -16,6 +16,7 @@
 #include "core/principal.h"
 #include "core/status.h"
 #include "policy/context.h"
+#include "policy/values.h"
 
 namespace bulwark {
 
@@ -88,6 +89,18 @@ struct OperationSpec {
   OperationHandler handler;
   Access access = Access::kPolicy;
 };
+
+// The condition keys every request carries, whoever makes it and whatever the policy
+// that decides it: aws:SourceIp, aws:UserAgent, aws:CurrentTime, aws:EpochTime and
+// aws:SecureTransport (false: the listener speaks plain HTTP).
+inline void SetRequestKeys(const RequestContext& ctx, int64_t now,
+                           policy::RequestContext* request) {
+  request->SetKey("aws:SourceIp", ctx.source_ip);
+  request->SetKey("aws:UserAgent", ctx.user_agent);
+  request->SetKey("aws:CurrentTime", policy::FormatDate(now));
+  request->SetKey("aws:EpochTime", std::to_string(now));
+  request->SetKey("aws:SecureTransport", "false");
+}
 
 // What one request is authorized against.
 struct AuthorizationRequest {

@@ -8,7 +8,6 @@
 #include "auth/jwt.h"
 #include "policy/evaluator.h"
 #include "policy/parser.h"
-#include "policy/values.h"
 #include "services/iam/common.h"
 #include "services/iam/handlers.h"
 #include "services/sts/sessions.h"
@@ -95,11 +94,7 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
   if (!claims.amr.empty()) request.SetMultiValuedKey(provider_url + ":amr", claims.amr);
   request.SetKey("aws:FederatedProvider", (*provider)["Arn"].get<std::string>());
   request.SetKey("sts:RoleSessionName", session_name);
-  request.SetKey("aws:SourceIp", ctx.source_ip);
-  request.SetKey("aws:UserAgent", ctx.user_agent);
-  request.SetKey("aws:CurrentTime", policy::FormatDate(now));
-  request.SetKey("aws:EpochTime", std::to_string(now));
-  request.SetKey("aws:SecureTransport", "false");
+  SetRequestKeys(ctx, now, &request);
   session::SetRoleTagKeys(*role, &request);
   policy::PolicySet set;
   set.resource = &trust.value();
