@@ -88,13 +88,6 @@ std::string_view PrincipalTypeKey(Principal::Type type) {
   return "User";
 }
 
-bool HasConditionKey(const OperationSpec& op, std::string_view key) {
-  for (std::string_view k : op.condition_keys) {
-    if (k == key) return true;
-  }
-  return false;
-}
-
 // AWS's AccessDenied message, naming the kind of policy that decided.
 Status Denied(const RequestContext& ctx, const policy::RequestContext& request,
               const policy::PolicySet& policies) {
@@ -197,7 +190,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
     request.SetKey("aws:PrincipalTag/" + key, value);
   }
   // Tags in the request, for the operations that take them.
-  if (HasConditionKey(op, "aws:TagKeys")) {
+  if (op.HasConditionKey("aws:TagKeys")) {
     std::vector<std::string> keys;
     if (auto it = input.find("Tags"); it != input.end() && it->is_array()) {
       for (const Json& tag : *it) {

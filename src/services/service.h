@@ -88,6 +88,13 @@ struct OperationSpec {
   Mutates mutates;
   OperationHandler handler;
   Access access = Access::kPolicy;
+
+  bool HasConditionKey(std::string_view key) const {
+    for (std::string_view k : condition_keys) {
+      if (k == key) return true;
+    }
+    return false;
+  }
 };
 
 // The condition keys every request carries, whoever makes it and whatever the policy

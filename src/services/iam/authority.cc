@@ -169,13 +169,6 @@ std::optional<Target> TargetOf(std::string_view pattern) {
   return std::nullopt;
 }
 
-bool HasKey(const OperationSpec& op, std::string_view key) {
-  for (std::string_view k : op.condition_keys) {
-    if (k == key) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
@@ -198,12 +191,12 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
           entity ? entity->arn : Arn(account, target->kind, input.value("Path", "/"), name);
     }
   }
-  if (HasKey(op, "iam:PolicyARN")) {
+  if (op.HasConditionKey("iam:PolicyARN")) {
     if (auto it = input.find("PolicyArn"); it != input.end() && it->is_string()) {
       authz->context.SetKey("iam:PolicyARN", it->get<std::string>());
     }
   }
-  if (HasKey(op, "iam:PermissionsBoundary")) {
+  if (op.HasConditionKey("iam:PermissionsBoundary")) {
     if (auto it = input.find("PermissionsBoundary"); it != input.end() && it->is_string()) {
       authz->context.SetKey("iam:PermissionsBoundary", it->get<std::string>());
     } else if (entity && !entity->permissions_boundary.empty()) {
