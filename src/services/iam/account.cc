@@ -285,8 +285,7 @@ Result<std::string> BuildReport(RequestContext& ctx, storage::Transaction& txn) 
   root.insert(root.end(), {"false", "N/A", "false", "N/A"});
   csv.append("\n").append(JoinRow(root));
 
-  ASSIGN_OR_RETURN(std::optional<Json> password_policy,
-                   Load(txn, AccountKey(account, "password-policy")));
+  ASSIGN_OR_RETURN(std::optional<Json> password_policy, Load(txn, PasswordPolicyKey(account)));
   const int64_t max_password_age =
       password_policy ? password_policy->value("MaxPasswordAge", int64_t{0}) : 0;
 
@@ -347,7 +346,7 @@ Result<Json> GetAccountSummary(RequestContext& ctx, const Json& /*input*/) {
   ASSIGN_OR_RETURN(size_t oidc, Count(*txn, AccountKey(account, "oidc-provider/")));
   ASSIGN_OR_RETURN(size_t server_certificates,
                    Count(*txn, AccountKey(account, "server-certificate/")));
-  ASSIGN_OR_RETURN(size_t mfa_records, Count(*txn, AccountKey(account, "mfa/")));
+  ASSIGN_OR_RETURN(size_t mfa_records, Count(*txn, MfaDevicePrefix(account)));
 
   // MFA devices enabled for users, and managed policy attachments (the versions in use:
   // each attachment uses its policy's default version).

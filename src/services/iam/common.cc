@@ -68,6 +68,22 @@ std::string UserKeyPrefix(std::string_view account, std::string_view user_name) 
   return key;
 }
 
+std::string MfaDevicePrefix(std::string_view account) {
+  std::string key = "iam/";
+  key.append(account).append("/mfa/");
+  return key;
+}
+
+std::string MfaDeviceKey(std::string_view account, std::string_view device_name) {
+  return MfaDevicePrefix(account) + Lower(device_name);
+}
+
+std::string PasswordPolicyKey(std::string_view account) {
+  std::string key = "iam/";
+  key.append(account).append("/password-policy");
+  return key;
+}
+
 std::string Arn(std::string_view account, Kind kind, std::string_view path, std::string_view name) {
   std::string arn = "arn:aws:iam::";
   arn.append(account).append(":").append(KindName(kind)).append(path).append(name);

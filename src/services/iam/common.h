@@ -57,6 +57,11 @@ std::string KindPrefix(std::string_view account, Kind kind);
 std::string EntityKey(std::string_view account, Kind kind, std::string_view name);
 // Access key index of a user: "iam/ACCOUNT/user-key/LOWERNAME/AKID".
 std::string UserKeyPrefix(std::string_view account, std::string_view user_name);
+// Virtual MFA devices: "iam/ACCOUNT/mfa/" + the lowercased device name.
+std::string MfaDevicePrefix(std::string_view account);
+std::string MfaDeviceKey(std::string_view account, std::string_view device_name);
+// The account's password policy: "iam/ACCOUNT/password-policy".
+std::string PasswordPolicyKey(std::string_view account);
 
 // arn:aws:iam::ACCOUNT:KIND/PATH-WITHOUT-LEADING-SLASH + NAME
 std::string Arn(std::string_view account, Kind kind, std::string_view path, std::string_view name);

@@ -33,12 +33,6 @@ constexpr int64_t kPolicyDefaultMinimumLength = 6;
 // The only characters that count as symbols, as the API reference lists them.
 constexpr std::string_view kSymbols = "!@#$%^&*()_+-=[]{}|'";
 
-std::string PolicyKey(std::string_view account) {
-  std::string key = "iam/";
-  key.append(account).append("/password-policy");
-  return key;
-}
-
 Status PolicyViolation(std::string message) {
   return Status::Service("PasswordPolicyViolation", 400, std::move(message));
 }
@@ -68,7 +62,7 @@ Result<std::string> TargetUser(const RequestContext& ctx, const Json& input) {
 }
 
 Result<std::optional<Json>> LoadPolicy(storage::Transaction& txn, std::string_view account) {
-  return Load(txn, PolicyKey(account));
+  return Load(txn, PasswordPolicyKey(account));
 }
 
 struct CharacterTypes {
@@ -364,7 +358,7 @@ Result<Json> UpdateAccountPasswordPolicy(RequestContext& ctx, const Json& input)
     if (auto it = input.find(member); it != input.end() && !it->is_null()) policy[member] = *it;
   }
   ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
-  RETURN_IF_ERROR(Save(*txn, PolicyKey(ctx.caller.account_id), policy));
+  RETURN_IF_ERROR(Save(*txn, PasswordPolicyKey(ctx.caller.account_id), policy));
   RETURN_IF_ERROR(Commit(ctx, *txn));
   return Json::object();
 }
@@ -381,7 +375,7 @@ Result<Json> GetAccountPasswordPolicy(RequestContext& ctx, const Json& /*input*/
 
 Result<Json> DeleteAccountPasswordPolicy(RequestContext& ctx, const Json& /*input*/) {
   ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
-  const std::string key = PolicyKey(ctx.caller.account_id);
+  const std::string key = PasswordPolicyKey(ctx.caller.account_id);
   ASSIGN_OR_RETURN(std::optional<Json> policy, Load(*txn, key));
   if (!policy) return NoSuchEntity("The account policy with name PasswordPolicy cannot be found.");
   RETURN_IF_ERROR(txn->Delete(key));

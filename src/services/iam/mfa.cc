@@ -41,16 +41,6 @@ constexpr char kBadSerial[] =
     "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA "
     "serial number is valid and associated with this user.";
 
-std::string DevicePrefix(std::string_view account) {
-  std::string key = "iam/";
-  key.append(account).append("/mfa/");
-  return key;
-}
-
-std::string DeviceKey(std::string_view account, std::string_view name) {
-  return DevicePrefix(account) + Lower(name);
-}
-
 Status DeviceNotFound(std::string_view serial) {
   return NoSuchEntity("MFA Device with serial number " + std::string(serial) + " does not exist.");
 }
@@ -77,7 +67,7 @@ Result<std::optional<Device>> FindDevice(storage::Transaction& txn, std::string_
   if (!serial.starts_with(prefix)) return std::optional<Device>();
   const std::string name(serial.substr(serial.rfind('/') + 1));
   if (name.empty()) return std::optional<Device>();
-  Device device{DeviceKey(account, name), Json()};
+  Device device{MfaDeviceKey(account, name), Json()};
   ASSIGN_OR_RETURN(std::optional<Json> record, Load(txn, device.key));
   if (!record || !SameSerial(record->value("SerialNumber", ""), serial)) {
     return std::optional<Device>();
@@ -202,10 +192,10 @@ Result<Json> CreateVirtualMFADevice(RequestContext& ctx, const Json& input) {
     return Status(ErrorKind::kInternalFailure, "no sealer for MFA seeds");
   }
   ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
-  const std::string key = DeviceKey(account, name);
+  const std::string key = MfaDeviceKey(account, name);
   ASSIGN_OR_RETURN(std::optional<Json> existing, Load(*txn, key));
   if (existing) return EntityAlreadyExists("MFA device already exists.");
-  ASSIGN_OR_RETURN(size_t devices, Count(*txn, DevicePrefix(account)));
+  ASSIGN_OR_RETURN(size_t devices, Count(*txn, MfaDevicePrefix(account)));
   if (devices >= kMaxVirtualMfaDevices) {
     return LimitExceeded("Cannot exceed quota for VirtualMFADevicesPerAccount: " +
                          std::to_string(kMaxVirtualMfaDevices));
@@ -342,7 +332,7 @@ Result<Json> ListVirtualMFADevices(RequestContext& ctx, const Json& input) {
   Status failure = Status::Ok();
   ASSIGN_OR_RETURN(Page page,
                    ListRecords(
-                       *txn, DevicePrefix(account), input,
+                       *txn, MfaDevicePrefix(account), input,
                        [&](const Json& d) {
                          const bool assigned = d.contains("User");
                          return status == "Any" || (status == "Assigned") == assigned;

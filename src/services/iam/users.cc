@@ -132,7 +132,7 @@ Result<Json> UpdateUser(RequestContext& ctx, const Json& input) {
     // Its MFA devices name their user too.
     for (const Json& serial : user.value("MFADevices", Json::array())) {
       const std::string& s = serial.get_ref<const std::string&>();
-      const std::string key = "iam/" + account + "/mfa/" + Lower(s.substr(s.rfind('/') + 1));
+      const std::string key = MfaDeviceKey(account, s.substr(s.rfind('/') + 1));
       ASSIGN_OR_RETURN(std::optional<Json> device, Load(*txn, key));
       if (!device) continue;
       (*device)["User"] = new_name;
