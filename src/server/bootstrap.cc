@@ -143,6 +143,11 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
     if (!doc.is_object()) return Status(ErrorKind::kInternalFailure, "corrupt account record");
     dir.account_id = doc.value("account_id", "");
     dir.root_access_key_id = doc.value("root_access_key_id", "");
+    // Data directories made before accounts had their own records get the default
+    // account's now, so that every account is found the same way.
+    const std::string own = std::string(kAccountsPrefix) + dir.account_id;
+    ASSIGN_OR_RETURN(std::optional<std::string> listed, dir.store->Get(own));
+    if (!listed) RETURN_IF_ERROR(dir.store->Put(own, *account));
     return dir;
   }
 

@@ -39,6 +39,11 @@ def test_create_account_while_serving(server):
                             capture_output=True, text=True, timeout=30).stdout.split()
     assert listed[0] == server.account_id and other["AccountId"] in listed
 
+    # Its root access key counts as the account's, as the default account's does.
+    other_summary = server.client("iam", other["AccessKeyId"], other["SecretAccessKey"])
+    assert other_summary.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 1
+    assert server.client("iam").get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 1
+
     # Accounts do not see each other's identities.
     server.client("iam").create_user(UserName="only-in-first")
     other_iam = server.client("iam", other["AccessKeyId"], other["SecretAccessKey"])

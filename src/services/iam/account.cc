@@ -35,7 +35,9 @@ constexpr int64_t kReportLifetimeSeconds = 4 * 3600;
 
 // Where bulwark serve records the account and its root access key (server/bootstrap.cc).
 // IAM only reads it: the root key is the operator's, never an IAM user's.
-constexpr std::string_view kSystemAccountKey = "system/account";
+// Each account's record, written by the server's bootstrap (server/bootstrap.cc):
+// {"account_id", "root_access_key_id"}.
+constexpr std::string_view kSystemAccountsPrefix = "system/accounts/";
 
 std::string AccountKey(std::string_view account, std::string_view leaf) {
   std::string key = "iam/";
@@ -68,10 +70,11 @@ Result<std::vector<Json>> ScanRecords(storage::Transaction& txn, std::string_vie
   return out;
 }
 
-// The root user's access key id, when this account is the server's own account.
+// The root user's access key id of the account.
 Result<std::optional<std::string>> RootAccessKeyId(storage::Transaction& txn,
                                                    std::string_view account) {
-  ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(kSystemAccountKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                   txn.Get(std::string(kSystemAccountsPrefix) + std::string(account)));
   if (!raw) return std::optional<std::string>();
   Json record = Json::parse(*raw, nullptr, false);
   if (!record.is_object() || record.value("account_id", "") != account) {

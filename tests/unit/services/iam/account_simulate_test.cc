@@ -88,7 +88,7 @@ class AccountTest : public IamTest {
     root.user_id = std::string(kAccount);
     ASSERT_TRUE(credentials_->Create(root, kRootKey, SecretBytes(40)).ok());
     Json record = {{"account_id", kAccount}, {"root_access_key_id", kRootKey}};
-    ASSERT_TRUE(store().Put("system/account", record.dump()).ok());
+    ASSERT_TRUE(store().Put("system/accounts/" + std::string(kAccount), record.dump()).ok());
   }
 
   Json Record(Kind kind, std::string_view name) {
