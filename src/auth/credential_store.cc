@@ -21,6 +21,7 @@ nlohmann::json SessionToJson(const SessionInfo& s) {
           {"mfa", s.mfa_authenticated},
           {"role_arn", s.role_arn},
           {"session_name", s.session_name},
+          {"federated_by", s.federated_by},
           {"source_identity", s.source_identity},
           {"policy", s.policy},
           {"policy_arns", s.policy_arns},
@@ -35,6 +36,7 @@ SessionInfo SessionFromJson(const nlohmann::json& j) {
   s.mfa_authenticated = j.value("mfa", false);
   s.role_arn = j.value("role_arn", "");
   s.session_name = j.value("session_name", "");
+  s.federated_by = j.value("federated_by", "");
   s.source_identity = j.value("source_identity", "");
   s.policy = j.value("policy", "");
   s.policy_arns = j.value("policy_arns", std::vector<std::string>());
@@ -55,6 +57,8 @@ std::string_view TypeName(Principal::Type t) {
       return "IAMUser";
     case Principal::Type::kAssumedRole:
       return "AssumedRole";
+    case Principal::Type::kFederatedUser:
+      return "FederatedUser";
   }
   return "Root";
 }
@@ -63,6 +67,7 @@ std::optional<Principal::Type> ParseType(std::string_view s) {
   if (s == "Root") return Principal::Type::kRoot;
   if (s == "IAMUser") return Principal::Type::kIAMUser;
   if (s == "AssumedRole") return Principal::Type::kAssumedRole;
+  if (s == "FederatedUser") return Principal::Type::kFederatedUser;
   return std::nullopt;
 }
 

@@ -153,7 +153,7 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
 
   // First start: the default account and its root credentials.
   dir.account_id = ids::NewAccountId();
-  dir.root_access_key_id = ids::NewUniqueId("AKIA");
+  dir.root_access_key_id = ids::NewAccessKeyId("AKIA", dir.account_id);
   SecretBytes secret = ids::NewSecretAccessKey();
   RETURN_IF_ERROR(CreateRoot(dir, dir.account_id, dir.root_access_key_id, secret));
 
@@ -181,7 +181,7 @@ Result<NewAccount> CreateAccount(DataDir& dir, std::string profile) {
   if (account.account_id.empty()) {
     return Status(ErrorKind::kInternalFailure, "no free account id found");
   }
-  account.root_access_key_id = ids::NewUniqueId("AKIA");
+  account.root_access_key_id = ids::NewAccessKeyId("AKIA", account.account_id);
   account.root_secret = ids::NewSecretAccessKey();
   account.profile = profile.empty() ? "account-" + account.account_id : std::move(profile);
   RETURN_IF_ERROR(

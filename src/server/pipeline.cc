@@ -14,6 +14,7 @@
 #include "protocol/protocol.h"
 #include "server/access_log.h"
 #include "server/metrics.h"
+#include "services/authorization_message.h"
 #include "services/iam/authority.h"
 
 namespace bulwark::server {
@@ -84,15 +85,73 @@ std::string_view PrincipalTypeKey(Principal::Type type) {
       return "User";
     case Principal::Type::kAssumedRole:
       return "AssumedRole";
+    case Principal::Type::kFederatedUser:
+      return "FederatedUser";
   }
   return "User";
 }
 
-// AWS's AccessDenied message, naming the kind of policy that decided.
-Status Denied(const RequestContext& ctx, const policy::RequestContext& request,
+const policy::Policy* PolicyOf(const policy::PolicySet& set, const policy::MatchedStatement& m) {
+  switch (m.source) {
+    case policy::PolicySource::kIdentity:
+      return set.identity[m.policy_index];
+    case policy::PolicySource::kResource:
+      return set.resource;
+    case policy::PolicySource::kPermissionsBoundary:
+      return set.permissions_boundaries[m.policy_index];
+    case policy::PolicySource::kSession:
+      return set.session[m.policy_index];
+    default:
+      return nullptr;
+  }
+}
+
+// The details of a denial in the shape of AWS's decoded authorization messages: the
+// decision, the statements that explicitly denied, and the request's context.
+Json DecodedAuthorizationMessage(const RequestContext& ctx, const policy::RequestContext& request,
+                                 const policy::PolicySet& policies, policy::Decision decision,
+                                 const std::vector<policy::MatchedStatement>& matched) {
+  Json statements = Json::array();
+  for (const policy::MatchedStatement& m : matched) {
+    if (m.effect != policy::Effect::kDeny) continue;
+    const policy::Policy* p = PolicyOf(policies, m);
+    if (!p || m.statement_index >= p->statements.size()) continue;
+    statements.push_back(
+        {{"statementId", p->statements[m.statement_index].sid}, {"effect", "DENY"}});
+  }
+  Json conditions = Json::array();
+  for (const auto& [key, value] : request.keys) {
+    Json values = Json::array();
+    for (const std::string& v : value.values) values.push_back({{"value", v}});
+    conditions.push_back({{"key", key}, {"values", {{"items", std::move(values)}}}});
+  }
+  Json principal = {{"id", ctx.caller.user_id}, {"arn", ctx.caller.arn}};
+  if (ctx.caller.type == Principal::Type::kIAMUser) {
+    principal["name"] = ctx.caller.arn.substr(ctx.caller.arn.rfind('/') + 1);
+  }
+  return {{"allowed", false},
+          {"explicitDeny", decision == policy::Decision::kExplicitDeny},
+          {"matchedStatements", {{"items", std::move(statements)}}},
+          {"failures", {{"items", Json::array()}}},
+          {"context",
+           {{"principal", std::move(principal)},
+            {"action", request.action},
+            {"resource", request.resource},
+            {"conditions", {{"items", std::move(conditions)}}}}}};
+}
+
+// AWS's AccessDenied message, naming the kind of policy that decided. The details go
+// into the request's encoded authorization message.
+Status Denied(RequestContext& ctx, const policy::RequestContext& request,
               const policy::PolicySet& policies) {
   std::vector<policy::MatchedStatement> matched;
   policy::Decision d = policy::Evaluate(policies, request, &matched);
+  if (ctx.env && ctx.env->sealer) {
+    Result<std::string> encoded = authorization_message::Encode(
+        *ctx.env->sealer, ctx.caller.account_id,
+        DecodedAuthorizationMessage(ctx, request, policies, d, matched), ctx.env->now_unix());
+    if (encoded.ok()) ctx.encoded_authorization_message = std::move(encoded).value();
+  }
   std::string why;
   if (d == policy::Decision::kExplicitDeny) {
     std::string kind = "an identity-based policy";
@@ -164,6 +223,17 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   request.action = std::string(op.action);
   request.resource = ExpandPattern(op.resource_pattern, ctx, input);
   request.resource_account = ctx.caller.account_id;
+  // A federated user's session may call no IAM operation, and no STS operation but
+  // GetCallerIdentity (which needs no permission), whatever its policies say.
+  if (ctx.caller.type == Principal::Type::kFederatedUser &&
+      (service.model_name == "iam" || service.model_name == "sts")) {
+    return Status(ErrorKind::kAccessDenied,
+                  "User: " + ctx.caller.arn + " is not authorized to perform: " + request.action +
+                      " on resource: " + request.resource +
+                      " because federated users cannot "
+                      "call " +
+                      std::string(service.model_name == "iam" ? "IAM" : "STS") + " operations");
+  }
   const int64_t now = env->now_unix();
   SetRequestKeys(ctx, now, &request);
   request.SetKey("aws:PrincipalArn", ctx.caller.type == Principal::Type::kAssumedRole
@@ -387,6 +457,9 @@ http::Response Pipeline::Handle(http::Request& req) {
     }
     resp = http::Response();
     protocol::EncodeError(route.model, route.protocol, st, ctx.request_id, &resp);
+    if (!ctx.encoded_authorization_message.empty()) {
+      resp.SetHeader(kAuthorizationMessageHeader, ctx.encoded_authorization_message);
+    }
   }
 
   auto latency = std::chrono::steady_clock::now() - start;

@@ -21,6 +21,11 @@ namespace bulwark::server {
 class AccessLog;
 class Metrics;
 
+// The response header that carries a denied request's encoded authorization message
+// (AWS's services that return one put it in the error message instead; Bulwark's
+// services, like AWS's security services, keep AWS's message text unchanged).
+inline constexpr char kAuthorizationMessageHeader[] = "X-Bulwark-Authorization-Message";
+
 class Pipeline : public http::Handler {
  public:
   Pipeline(const Registry& registry, ServiceEnvironment* env, auth::CredentialStore* credentials,

@@ -65,6 +65,9 @@ struct RequestContext {
   // An MFA code sent with the request (STS SerialNumber/TokenCode) was verified while
   // authorizing it.
   bool mfa_code_verified = false;
+  // Set when the pipeline denies the request: its details, sealed for
+  // sts:DecodeAuthorizationMessage (services/authorization_message.h).
+  std::string encoded_authorization_message;
 };
 
 using Json = nlohmann::json;

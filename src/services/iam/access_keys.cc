@@ -54,7 +54,7 @@ Result<Json> CreateAccessKey(RequestContext& ctx, const Json& input) {
   owner.account_id = account;
   owner.arn = user["Arn"].get<std::string>();
   owner.user_id = user["UserId"].get<std::string>();
-  const std::string akid = ids::NewUniqueId("AKIA");
+  const std::string akid = ids::NewAccessKeyId("AKIA", account);
   SecretBytes secret = ids::NewSecretAccessKey();
   const int64_t now = Now(ctx);
   const std::string user_name = user["UserName"].get<std::string>();

@@ -9,6 +9,10 @@
 namespace bulwark::iam {
 namespace {
 
+// Allows nothing: what a boundary or session policy that no longer exists becomes (an
+// empty list would mean "no such limit").
+constexpr std::string_view kAllowsNothing = R"({"Version":"2012-10-17","Statement":[]})";
+
 // Stored documents were validated when they were written; parsing them again cannot
 // fail unless the data directory was tampered with.
 Status AddPolicy(std::string_view document, std::vector<policy::Policy>* out,
@@ -34,6 +38,20 @@ Status AddEntityPolicies(storage::Transaction& txn, std::string_view account, co
     ASSIGN_OR_RETURN(std::optional<std::string> doc,
                      ManagedPolicyDocument(txn, account, arn.get<std::string>()));
     if (doc) RETURN_IF_ERROR(AddPolicy(*doc, out));
+  }
+  return Status::Ok();
+}
+
+// A session's policies: the inline one and the managed ones together limit it.
+Status AddSessionPolicies(storage::Transaction& txn, std::string_view account,
+                          const SessionInfo& session, PrincipalPolicies* out) {
+  if (!session.policy.empty()) {
+    RETURN_IF_ERROR(AddPolicy(session.policy, &out->session, policy::PolicyKind::kSession));
+  }
+  for (const std::string& arn : session.policy_arns) {
+    ASSIGN_OR_RETURN(std::optional<std::string> doc, ManagedPolicyDocument(txn, account, arn));
+    RETURN_IF_ERROR(
+        AddPolicy(doc ? *doc : kAllowsNothing, &out->session, policy::PolicyKind::kSession));
   }
   return Status::Ok();
 }
@@ -99,12 +117,32 @@ Result<std::shared_ptr<const PrincipalPolicies>> Authority::Build(const Principa
   if (principal.type == Principal::Type::kRoot) return Out(result);
   ASSIGN_OR_RETURN(auto txn, env_->store->BeginReadOnly());
   const std::string& account = principal.account_id;
+  const SessionInfo& session = principal.session;
   const bool role = principal.type == Principal::Type::kAssumedRole;
-  const std::string name = UserNameOfArn(role ? principal.session.role_arn : principal.arn);
+  const bool federated = principal.type == Principal::Type::kFederatedUser;
+  // A federated user has the permissions of the user (or root) that made it, narrowed by
+  // its session policies; without any, it has none (AWS's rule for GetFederationToken).
+  if (federated) {
+    if (session.policy.empty() && session.policy_arns.empty()) return Out(result);
+    if (session.federated_by == "arn:aws:iam::" + account + ":root") {
+      RETURN_IF_ERROR(AddPolicy(
+          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+          &result->identity));
+      result->exists = true;
+      RETURN_IF_ERROR(AddSessionPolicies(*txn, account, session, result.get()));
+      for (const auto& tag : session.tags) result->tags.push_back(tag);
+      return Out(std::move(result));
+    }
+  }
+  const std::string& entity_arn =
+      role ? session.role_arn : (federated ? session.federated_by : principal.arn);
+  const std::string name = UserNameOfArn(entity_arn);
   ASSIGN_OR_RETURN(std::optional<Json> entity,
                    Load(*txn, EntityKey(account, role ? Kind::kRole : Kind::kUser, name)));
   if (!entity) return Out(result);
-  if (role) {
+  if (federated) {
+    if ((*entity)["Arn"] != entity_arn) return Out(result);
+  } else if (role) {
     // A role deleted and created again under the same name is another role: its
     // sessions' user id starts with the old role's id.
     const std::string& user_id = principal.user_id;
@@ -128,20 +166,9 @@ Result<std::shared_ptr<const PrincipalPolicies>> Authority::Build(const Principa
                      ManagedPolicyDocument(*txn, account, it->get<std::string>()));
     // A boundary whose policy is gone allows nothing: an empty boundary list would
     // mean "no boundary", so keep a policy that matches nothing.
-    RETURN_IF_ERROR(
-        AddPolicy(doc ? *doc : R"({"Version":"2012-10-17","Statement":[]})", &result->boundary));
+    RETURN_IF_ERROR(AddPolicy(doc ? *doc : kAllowsNothing, &result->boundary));
   }
-  // Session policies: the inline one and the managed ones together limit the session.
-  const SessionInfo& session = principal.session;
-  if (!session.policy.empty()) {
-    RETURN_IF_ERROR(AddPolicy(session.policy, &result->session, policy::PolicyKind::kSession));
-  }
-  for (const std::string& arn : session.policy_arns) {
-    ASSIGN_OR_RETURN(std::optional<std::string> doc, ManagedPolicyDocument(*txn, account, arn));
-    // A managed session policy deleted since allows nothing.
-    RETURN_IF_ERROR(AddPolicy(doc ? *doc : R"({"Version":"2012-10-17","Statement":[]})",
-                              &result->session, policy::PolicyKind::kSession));
-  }
+  RETURN_IF_ERROR(AddSessionPolicies(*txn, account, session, result.get()));
   for (const Json& tag : entity->value("Tags", Json::array())) {
     result->tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
   }

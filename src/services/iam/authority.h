@@ -38,7 +38,9 @@ class Authority {
 
   // For an IAM user: its inline and attached policies, those of its groups, its
   // permissions boundary and its tags. For an assumed role: the role's policies,
-  // boundary and tags (session tags win), and the session policies. Thread-safe.
+  // boundary and tags (session tags win), and the session policies. For a federated
+  // user: those of the user (or root) behind it and its session policies, or nothing
+  // when it has none. Thread-safe.
   Result<std::shared_ptr<const PrincipalPolicies>> PoliciesOf(const Principal& principal);
   // The entity stored under `key` (common.h's EntityKey), or null if there is none.
   Result<std::shared_ptr<const EntitySummary>> EntityAt(const std::string& key);

@@ -8,6 +8,9 @@ Result<Json> HandleGetCallerIdentity(RequestContext& ctx, const Json& input);
 Result<Json> HandleAssumeRole(RequestContext& ctx, const Json& input);
 Result<Json> HandleGetSessionToken(RequestContext& ctx, const Json& input);
 Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& input);
+Result<Json> HandleGetAccessKeyInfo(RequestContext& ctx, const Json& input);
+Result<Json> HandleDecodeAuthorizationMessage(RequestContext& ctx, const Json& input);
+Result<Json> HandleGetFederationToken(RequestContext& ctx, const Json& input);
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
                              AuthorizationRequest* authz);
 
@@ -16,6 +19,8 @@ namespace {
 constexpr std::string_view kAssumeRoleKeys[] = {
     "aws:RequestTag/${TagKey}", "aws:TagKeys",        "iam:ResourceTag/${TagKey}", "sts:ExternalId",
     "sts:RoleSessionName",      "sts:SourceIdentity", "sts:TransitiveTagKeys"};
+
+constexpr std::string_view kRequestTagKeys[] = {"aws:RequestTag/${TagKey}", "aws:TagKeys"};
 
 constexpr OperationSpec kOperations[] = {
     // name, IAM action, resource, condition keys, mutates, handler
@@ -44,6 +49,14 @@ constexpr OperationSpec kOperations[] = {
      Mutates::kYes,
      &HandleAssumeRoleWithWebIdentity,
      Access::kUnsigned},
+    // identity.cc
+    {"GetAccessKeyInfo", "sts:GetAccessKeyInfo", "*", {}, Mutates::kNo, &HandleGetAccessKeyInfo},
+    {"DecodeAuthorizationMessage", "sts:DecodeAuthorizationMessage", "*", {}, Mutates::kNo,
+     &HandleDecodeAuthorizationMessage},
+    // federation.cc
+    {"GetFederationToken", "sts:GetFederationToken",
+     "arn:aws:sts::{account}:federated-user/{Name}", kRequestTagKeys, Mutates::kYes,
+     &HandleGetFederationToken},
 };
 
 constexpr ServiceSpec kService{"sts", kOperations, &CompleteAuthorization};

@@ -63,6 +63,10 @@ Result<bool> VerifyMfa(RequestContext& ctx, const Json& input) {
 // the resource policy that must allow, and with the sts: condition keys.
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
                              AuthorizationRequest* authz) {
+  // Session tags are a permission of their own for a federated user's session too.
+  if (op.name == "GetFederationToken" && input.contains("Tags")) {
+    authz->additional_actions.push_back("sts:TagSession");
+  }
   if (op.name != "AssumeRole") return Status::Ok();
   policy::RequestContext& request = authz->context;
   const std::string role_arn = input.value("RoleArn", "");
@@ -216,7 +220,7 @@ Result<Json> HandleGetSessionToken(RequestContext& ctx, const Json& input) {
   session.session.issued = now;
   session.session.expires = now + duration;
   session.session.mfa_authenticated = mfa;
-  const std::string akid = ids::NewUniqueId("ASIA");
+  const std::string akid = ids::NewAccessKeyId("ASIA", ctx.caller.account_id);
   SecretBytes secret = ids::NewSecretAccessKey();
   const std::string token = NewSessionToken();
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
@@ -291,7 +295,7 @@ Result<IssuedSession> IssueRoleSession(RequestContext& ctx, storage::Transaction
   principal.session.issued = now;
   principal.session.expires = now + duration;
 
-  const std::string akid = ids::NewUniqueId("ASIA");
+  const std::string akid = ids::NewAccessKeyId("ASIA", account);
   SecretBytes secret = ids::NewSecretAccessKey();
   const std::string token = NewSessionToken();
   RETURN_IF_ERROR(ctx.env->credentials->CreateSessionIn(txn, principal, akid, secret, token));

@@ -115,7 +115,7 @@ TEST_F(PipelineTest, UnsignedRequestIsRefused) {
 
 TEST_F(PipelineTest, UnimplementedOperationOfAKnownServiceIsInvalidAction) {
   http::Request req =
-      SignedStsRequest("Action=GetFederationToken&Version=2011-06-15&Name=bob", secret_);
+      SignedStsRequest("Action=AssumeRoot&Version=2011-06-15&TargetPrincipal=123456789012", secret_);
   http::Response resp = pipeline_->Handle(req);
   EXPECT_EQ(resp.status, 400);
   EXPECT_NE(resp.body.find("<Code>InvalidAction</Code>"), std::string::npos);
