@@ -22,7 +22,6 @@ namespace bulwark::iam {
 namespace {
 
 // AWS's default quotas that common.h has no use for (IAM and STS quotas page).
-constexpr int64_t kInstanceProfilesQuota = 1000;
 constexpr int64_t kServerCertificatesQuota = 20;
 constexpr int64_t kSigningCertificatesPerUserQuota = 2;
 constexpr int64_t kPolicyVersionsInUseQuota = 10000;
@@ -146,9 +145,9 @@ Json GroupDetail(const Json& group) {
               {"AttachedManagedPolicies", AttachedPolicies(group)}};
 }
 
-// The RoleDetail shape. Instance profiles are not part of Bulwark's IAM yet, so the
-// list is always empty.
-Json RoleDetail(const Json& role) {
+// The RoleDetail shape; `instance_profiles` the InstanceProfile shapes of the profiles
+// the role is in (InstanceProfilesOfRole).
+Json RoleDetail(const Json& role, Json instance_profiles) {
   Json out = {{"Path", role["Path"]},
               {"RoleName", role["RoleName"]},
               {"RoleId", role["RoleId"]},
@@ -156,7 +155,7 @@ Json RoleDetail(const Json& role) {
               {"CreateDate", role["CreateDate"]},
               {"AssumeRolePolicyDocument",
                UrlEncodeDocument(role.value("AssumeRolePolicyDocument", std::string()))},
-              {"InstanceProfileList", Json::array()},
+              {"InstanceProfileList", std::move(instance_profiles)},
               {"RolePolicyList", InlinePolicies(role)},
               {"AttachedManagedPolicies", AttachedPolicies(role)}};
   if (role.contains("PermissionsBoundary")) out["PermissionsBoundary"] = Boundary(role);
@@ -409,7 +408,7 @@ Result<Json> GetAccountSummary(RequestContext& ctx, const Json& /*input*/) {
       {"RolePolicySizeQuota", n(kMaxRoleInlineChars)},
       {"AssumeRolePolicySizeQuota", n(kMaxTrustPolicyChars)},
       {"InstanceProfiles", n(instance_profiles)},
-      {"InstanceProfilesQuota", kInstanceProfilesQuota},
+      {"InstanceProfilesQuota", n(kMaxInstanceProfiles)},
       {"Providers", n(saml + oidc)},
       {"GlobalEndpointTokenVersion", kGlobalEndpointTokenVersion},
   };
@@ -443,7 +442,10 @@ Result<Json> GetAccountAuthorizationDetails(RequestContext& ctx, const Json& inp
   }
   if (wanted("Role")) {
     ASSIGN_OR_RETURN(std::vector<Json> roles, ScanRecords(*txn, KindPrefix(account, Kind::kRole)));
-    for (const Json& r : roles) add("RoleDetailList", RoleDetail(r));
+    for (const Json& r : roles) {
+      ASSIGN_OR_RETURN(Json profiles, InstanceProfilesOfRole(*txn, account, r));
+      add("RoleDetailList", RoleDetail(r, std::move(profiles)));
+    }
   }
   if (wanted("LocalManagedPolicy")) {
     ASSIGN_OR_RETURN(std::vector<Json> policies,

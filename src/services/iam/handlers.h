@@ -187,6 +187,31 @@ Result<std::optional<Json>> LoadOidcProvider(storage::Transaction& txn, std::str
 // when it cannot be had.
 Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view url);
 
+// instance_profiles.cc: instance profiles
+BULWARK_IAM_HANDLER(CreateInstanceProfile);
+BULWARK_IAM_HANDLER(GetInstanceProfile);
+BULWARK_IAM_HANDLER(ListInstanceProfiles);
+BULWARK_IAM_HANDLER(DeleteInstanceProfile);
+BULWARK_IAM_HANDLER(AddRoleToInstanceProfile);
+BULWARK_IAM_HANDLER(RemoveRoleFromInstanceProfile);
+BULWARK_IAM_HANDLER(ListInstanceProfilesForRole);
+BULWARK_IAM_HANDLER(TagInstanceProfile);
+BULWARK_IAM_HANDLER(UntagInstanceProfile);
+BULWARK_IAM_HANDLER(ListInstanceProfileTags);
+// Instance profiles per account (IAM and STS quotas page).
+inline constexpr size_t kMaxInstanceProfiles = 1000;
+// The InstanceProfile shapes (without tags, as listings show them) of the profiles the
+// role record is in (its "InstanceProfiles" names, kept by Add/RemoveRoleToInstanceProfile),
+// ordered by name; for ListInstanceProfilesForRole and GetAccountAuthorizationDetails.
+Result<Json> InstanceProfilesOfRole(storage::Transaction& txn, std::string_view account,
+                                    const Json& role);
+// A Role as an InstanceProfile holds it: Path, RoleName, RoleId, Arn, CreateDate and the
+// percent-encoded trust policy, from the role's current record. Defined in roles.cc.
+Json InstanceProfileRoleOutput(const Json& role);
+// UnmodifiableEntity for the roles AWS owns (/aws-service-role/, /aws-reserved/), with
+// roles.cc's message. Defined in roles.cc.
+Status CheckRoleModifiable(const Json& role);
+
 #undef BULWARK_IAM_HANDLER
 
 }  // namespace bulwark::iam

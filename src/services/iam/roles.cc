@@ -144,6 +144,17 @@ Result<Json> DeleteBoundary(RequestContext& ctx, const Json& input, Kind kind,
 
 }  // namespace
 
+Json InstanceProfileRoleOutput(const Json& role) {
+  Json out = RoleOutput(role, RoleView::kList);
+  // Inside an instance profile AWS answers only the required members and the trust
+  // policy (the InstanceProfile examples of the API and CLI references).
+  out.erase("Description");
+  out.erase("MaxSessionDuration");
+  return out;
+}
+
+Status CheckRoleModifiable(const Json& role) { return CheckModifiable(role); }
+
 Result<Json> CreateRole(RequestContext& ctx, const Json& input) {
   const std::string& account = ctx.caller.account_id;
   const std::string name = NameOf(input, "RoleName");
