@@ -185,6 +185,34 @@ def test_policy_variables_scope_users_to_themselves(server):
     assert error_of(as_dave.list_access_keys, UserName="erin")["Error"]["Code"] == "AccessDenied"
 
 
+def test_listing_permission_can_be_granted_for_one_path(server):
+    """A listing acts on the type and PathPrefix ("user/div/"); instance profiles
+    resolve to their ARN with its path."""
+    acct = server.account_id
+    iam = server.client("iam")
+    by_path = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ListUsers",
+         "Resource": f"arn:aws:iam::{acct}:user/div/*"},
+        {"Effect": "Allow", "Action": "iam:GetInstanceProfile",
+         "Resource": f"arn:aws:iam::{acct}:instance-profile/div/*"}]}
+    as_fay, _, _ = new_user(server, iam, "fay")
+    iam.put_user_policy(UserName="fay", PolicyName="p", PolicyDocument=json.dumps(by_path))
+    iam.create_user(UserName="in-div", Path="/div/")
+    iam.create_instance_profile(InstanceProfileName="ip-div", Path="/div/")
+    iam.create_instance_profile(InstanceProfileName="ip-root")
+    assert [u["UserName"] for u in as_fay.list_users(PathPrefix="/div/")["Users"]] == ["in-div"]
+    err = error_of(as_fay.list_users)
+    assert err["Error"]["Code"] == "AccessDenied"
+    assert f"on resource: arn:aws:iam::{acct}:user/ because" in err["Error"]["Message"]
+    err = error_of(as_fay.list_users, PathPrefix="/other/")
+    assert f"on resource: arn:aws:iam::{acct}:user/other/ because" in err["Error"]["Message"]
+    assert as_fay.get_instance_profile(InstanceProfileName="ip-div")["InstanceProfile"][
+        "Arn"] == f"arn:aws:iam::{acct}:instance-profile/div/ip-div"
+    err = error_of(as_fay.get_instance_profile, InstanceProfileName="ip-root")
+    assert f"on resource: arn:aws:iam::{acct}:instance-profile/ip-root because" in \
+        err["Error"]["Message"]
+
+
 def test_managed_policy_versions(server):
     iam = server.client("iam")
     as_frank, _, _ = new_user(server, iam, "frank")

@@ -185,14 +185,22 @@ namespace {
 
 // The entity an operation acts on, from the resource pattern's placeholder.
 struct Target {
-  Kind kind;
+  std::optional<Kind> kind;  // nullopt: an instance profile
   std::string_view member;
+  std::string_view arn_type;  // the ARN's resource type
+
+  std::string Key(std::string_view account, std::string_view name) const {
+    return kind ? EntityKey(account, *kind, name) : InstanceProfileKey(account, name);
+  }
 };
 
 std::optional<Target> TargetOf(std::string_view pattern) {
-  if (pattern.ends_with(":user/{UserName}")) return Target{Kind::kUser, "UserName"};
-  if (pattern.ends_with(":group/{GroupName}")) return Target{Kind::kGroup, "GroupName"};
-  if (pattern.ends_with(":role/{RoleName}")) return Target{Kind::kRole, "RoleName"};
+  if (pattern.ends_with(":user/{UserName}")) return Target{Kind::kUser, "UserName", "user"};
+  if (pattern.ends_with(":group/{GroupName}")) return Target{Kind::kGroup, "GroupName", "group"};
+  if (pattern.ends_with(":role/{RoleName}")) return Target{Kind::kRole, "RoleName", "role"};
+  if (pattern.ends_with(":instance-profile/{InstanceProfileName}")) {
+    return Target{std::nullopt, "InstanceProfileName", "instance-profile"};
+  }
   return std::nullopt;
 }
 
@@ -210,12 +218,21 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
       name = UserNameOfArn(ctx.caller.arn);  // self-service calls without UserName
     }
     if (!name.empty()) {
-      ASSIGN_OR_RETURN(entity,
-                       ctx.env->iam_authority->EntityAt(EntityKey(account, target->kind, name)));
+      ASSIGN_OR_RETURN(entity, ctx.env->iam_authority->EntityAt(target->Key(account, name)));
       // An entity that does not exist (yet) has the ARN it would get, with the
       // requested path.
-      authz->context.resource =
-          entity ? entity->arn : Arn(account, target->kind, input.value("Path", "/"), name);
+      authz->context.resource = entity ? entity->arn
+                                       : "arn:aws:iam::" + account + ":" +
+                                             std::string(target->arn_type) +
+                                             input.value("Path", "/") + name;
+    }
+  } else if (op.resource_pattern.ends_with("/")) {
+    // Listings (ListUsers, ListRoles…) act on the path they list, "user" + PathPrefix
+    // ("user/division_abc/"), so that a policy can grant the listing of one path.
+    if (auto it = input.find("PathPrefix"); it != input.end() && it->is_string()) {
+      std::string& resource = authz->context.resource;
+      resource.pop_back();
+      resource += it->get<std::string>();
     }
   }
   if (op.HasConditionKey("iam:PolicyARN")) {

@@ -198,6 +198,8 @@ BULWARK_IAM_HANDLER(ListInstanceProfilesForRole);
 BULWARK_IAM_HANDLER(TagInstanceProfile);
 BULWARK_IAM_HANDLER(UntagInstanceProfile);
 BULWARK_IAM_HANDLER(ListInstanceProfileTags);
+// Where an instance profile's record is stored (its name in any case).
+std::string InstanceProfileKey(std::string_view account, std::string_view name);
 // Instance profiles per account (IAM and STS quotas page).
 inline constexpr size_t kMaxInstanceProfiles = 1000;
 // The InstanceProfile shapes (without tags, as listings show them) of the profiles the

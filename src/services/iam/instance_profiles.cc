@@ -23,10 +23,6 @@ std::string ProfilePrefix(std::string_view account) {
   return "iam/" + std::string(account) + "/instance-profile/";
 }
 
-std::string ProfileKey(std::string_view account, std::string_view name) {
-  return ProfilePrefix(account) + Lower(name);
-}
-
 std::string NameOf(const Json& input, std::string_view member) {
   return input.at(std::string(member)).get<std::string>();
 }
@@ -42,7 +38,7 @@ Json::iterator FindName(Json& names, std::string_view name) {
 // The profile named `name` (any case), or NoSuchEntity with AWS's message.
 Result<Json> LoadProfile(storage::Transaction& txn, std::string_view account,
                          std::string_view name) {
-  ASSIGN_OR_RETURN(std::optional<Json> record, Load(txn, ProfileKey(account, name)));
+  ASSIGN_OR_RETURN(std::optional<Json> record, Load(txn, InstanceProfileKey(account, name)));
   if (!record) return NoSuchEntity("Instance Profile " + std::string(name) + " cannot be found.");
   return std::move(*record);
 }
@@ -73,10 +69,15 @@ Result<Json> ProfileOutput(storage::Transaction& txn, std::string_view account, 
 }
 
 Status SaveProfile(storage::Transaction& txn, std::string_view account, const Json& profile) {
-  return Save(txn, ProfileKey(account, profile["InstanceProfileName"].get<std::string>()), profile);
+  return Save(txn, InstanceProfileKey(account, profile["InstanceProfileName"].get<std::string>()),
+              profile);
 }
 
 }  // namespace
+
+std::string InstanceProfileKey(std::string_view account, std::string_view name) {
+  return ProfilePrefix(account) + Lower(name);
+}
 
 Result<Json> InstanceProfilesOfRole(storage::Transaction& txn, std::string_view account,
                                     const Json& role) {
@@ -90,7 +91,7 @@ Result<Json> InstanceProfilesOfRole(storage::Transaction& txn, std::string_view 
   for (const Json& name : names) {
     if (!name.is_string()) continue;
     ASSIGN_OR_RETURN(std::optional<Json> profile,
-                     Load(txn, ProfileKey(account, name.get<std::string>())));
+                     Load(txn, InstanceProfileKey(account, name.get<std::string>())));
     if (!profile) continue;
     ASSIGN_OR_RETURN(Json shaped, ProfileOutput(txn, account, *profile, /*with_tags=*/false));
     out.push_back(std::move(shaped));
@@ -104,7 +105,7 @@ Result<Json> CreateInstanceProfile(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(std::string path, PathOf(input));
   ASSIGN_OR_RETURN(Json tags, MergeTags(Json::array(), input.value("Tags", Json::array())));
   ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
-  const std::string key = ProfileKey(account, name);
+  const std::string key = InstanceProfileKey(account, name);
   ASSIGN_OR_RETURN(std::optional<Json> existing, Load(*txn, key));
   if (existing) return EntityAlreadyExists("Instance Profile " + name + " already exists.");
   ASSIGN_OR_RETURN(size_t count, Count(*txn, ProfilePrefix(account)));
@@ -165,7 +166,7 @@ Result<Json> DeleteInstanceProfile(RequestContext& ctx, const Json& input) {
     return DeleteConflict("Cannot delete entity, must remove roles from instance profile first.");
   }
   RETURN_IF_ERROR(
-      txn->Delete(ProfileKey(account, profile["InstanceProfileName"].get<std::string>())));
+      txn->Delete(InstanceProfileKey(account, profile["InstanceProfileName"].get<std::string>())));
   RETURN_IF_ERROR(Commit(ctx, *txn));
   return Json::object();
 }
