@@ -207,3 +207,65 @@ def test_unreachable_issuer(oidc_server, idp):
     err = error_of(sts.assume_role_with_web_identity, RoleArn=role_arn, RoleSessionName="s3",
                    WebIdentityToken=make_token(idp, iss="https://idp.invalid"))
     assert err["Error"]["Code"] == "IDPCommunicationError"
+
+
+def test_session_tags_and_source_identity_from_the_token(oidc_server, idp):
+    """AWS's token claims https://aws.amazon.com/tags and .../source_identity become the
+    session's tags and source identity, when the trust policy also allows sts:TagSession
+    and sts:SetSourceIdentity."""
+    iam = oidc_server.client("iam")
+    provider_arn = iam.create_open_id_connect_provider(
+        Url=ISSUER, ClientIDList=[CLIENT_ID], ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+
+    def trust(actions):
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": actions,
+            "Condition": {"StringEquals": {HOST_PATH + ":aud": CLIENT_ID}}}]})
+
+    tag_only_if_red = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "red",
+                                       "aws:SourceIdentity": "alice"}}}]})
+    full = iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=trust(
+        ["sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"]))["Role"]
+    iam.put_role_policy(RoleName="tagged", PolicyName="p", PolicyDocument=tag_only_if_red)
+    plain = iam.create_role(RoleName="untagged",
+                            AssumeRolePolicyDocument=trust("sts:AssumeRoleWithWebIdentity"))["Role"]
+    claims = {"https://aws.amazon.com/tags": {"principal_tags": {"team": ["red"]},
+                                              "transitive_tag_keys": ["team"]},
+              "https://aws.amazon.com/source_identity": "alice"}
+    sts = oidc_server.client("sts")
+    out = sts.assume_role_with_web_identity(RoleArn=full["Arn"], RoleSessionName="tt",
+                                            WebIdentityToken=make_token(idp, **claims))
+    assert out["SourceIdentity"] == "alice"
+    creds = out["Credentials"]
+    as_role = oidc_server.client("iam", creds["AccessKeyId"], creds["SecretAccessKey"],
+                                 creds["SessionToken"])
+    as_role.list_users()  # allowed only with the tag and the source identity
+    # A tag of another value does not satisfy the role's condition.
+    other = dict(claims)
+    other["https://aws.amazon.com/tags"] = {"principal_tags": {"team": ["blue"]}}
+    creds = sts.assume_role_with_web_identity(
+        RoleArn=full["Arn"], RoleSessionName="t2",
+        WebIdentityToken=make_token(idp, **other))["Credentials"]
+    as_blue = oidc_server.client("iam", creds["AccessKeyId"], creds["SecretAccessKey"],
+                                 creds["SessionToken"])
+    assert error_of(as_blue.list_users)["Error"]["Code"] == "AccessDenied"
+    # A trust policy without sts:TagSession refuses a tagged token, and takes an untagged one.
+    err = error_of(sts.assume_role_with_web_identity, RoleArn=plain["Arn"], RoleSessionName="uu",
+                   WebIdentityToken=make_token(idp, **claims))
+    assert err["Error"]["Code"] == "AccessDenied"
+    sts.assume_role_with_web_identity(RoleArn=plain["Arn"], RoleSessionName="uu",
+                                      WebIdentityToken=make_token(idp))
+    # Malformed claims.
+    for bad in [{"https://aws.amazon.com/tags": {"principal_tags": {"team": "red"}}},
+                {"https://aws.amazon.com/tags": {"principal_tags": {"a": ["1"], "A": ["2"]}}},
+                {"https://aws.amazon.com/tags": {"principal_tags": {"a": ["1"]},
+                                                 "transitive_tag_keys": ["b"]}},
+                {"https://aws.amazon.com/tags": {"principal_tags": {
+                    f"k{i}": ["v"] for i in range(51)}}},
+                {"https://aws.amazon.com/source_identity": "a"},
+                {"https://aws.amazon.com/source_identity": "bad identity"}]:
+        err = error_of(sts.assume_role_with_web_identity, RoleArn=full["Arn"],
+                       RoleSessionName="xx", WebIdentityToken=make_token(idp, **bad))
+        assert err["Error"]["Code"] == "InvalidIdentityToken", bad
