@@ -30,18 +30,6 @@ Json MemberOutput(const Json& user) {
   return out;
 }
 
-std::string NameOf(const Json& input, std::string_view member) {
-  return input.at(std::string(member)).get<std::string>();
-}
-
-// Position of `name` in a list of names, compared without regard to case.
-Json::iterator FindName(Json& names, std::string_view name) {
-  const std::string lower = Lower(name);
-  return std::find_if(names.begin(), names.end(), [&](const Json& n) {
-    return n.is_string() && Lower(n.get<std::string>()) == lower;
-  });
-}
-
 }  // namespace
 
 Result<Json> CreateGroup(RequestContext& ctx, const Json& input) {

@@ -11,6 +11,10 @@ namespace bulwark::iam {
 
 // The last path segment of a user/role ARN: the name.
 std::string UserNameOfArn(std::string_view arn);
+// The string member `member` of a validated input that the model requires.
+std::string NameOf(const Json& input, std::string_view member);
+// Position of `name` in a JSON list of names, compared without regard to case.
+Json::iterator FindName(Json& names, std::string_view name);
 
 // --- Policies attached to users, groups and roles (policies.cc) ---------------------
 // `kind` is the entity the policy belongs to; `name_member` the input member naming it

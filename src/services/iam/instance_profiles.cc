@@ -23,18 +23,6 @@ std::string ProfilePrefix(std::string_view account) {
   return "iam/" + std::string(account) + "/instance-profile/";
 }
 
-std::string NameOf(const Json& input, std::string_view member) {
-  return input.at(std::string(member)).get<std::string>();
-}
-
-// Position of `name` in a list of names, compared without regard to case.
-Json::iterator FindName(Json& names, std::string_view name) {
-  const std::string lower = Lower(name);
-  return std::find_if(names.begin(), names.end(), [&](const Json& n) {
-    return n.is_string() && Lower(n.get<std::string>()) == lower;
-  });
-}
-
 // The profile named `name` (any case), or NoSuchEntity with AWS's message.
 Result<Json> LoadProfile(storage::Transaction& txn, std::string_view account,
                          std::string_view name) {

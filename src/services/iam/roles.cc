@@ -42,10 +42,6 @@ Json RoleOutput(const Json& role, RoleView view) {
   return out;
 }
 
-std::string NameOf(const Json& input, std::string_view member) {
-  return input.at(std::string(member)).get<std::string>();
-}
-
 // The model bounds MaxSessionDuration to 1..12 hours and the protocol layer enforces
 // it; checked here as well, with the same ValidationError, so that no caller of a
 // handler can store a duration STS would then honour.
@@ -156,7 +152,14 @@ Json InstanceProfileRoleOutput(const Json& role) {
 Status CheckRoleModifiable(const Json& role) { return CheckModifiable(role); }
 
 Result<Json> CreateRole(RequestContext& ctx, const Json& input) {
-  const std::string& account = ctx.caller.account_id;
+  ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
+  ASSIGN_OR_RETURN(Json output, CreateRoleIn(ctx, *txn, ctx.caller.account_id, input));
+  RETURN_IF_ERROR(Commit(ctx, *txn));
+  return output;
+}
+
+Result<Json> CreateRoleIn(RequestContext& ctx, storage::Transaction& txn, std::string_view account,
+                          const Json& input) {
   const std::string name = NameOf(input, "RoleName");
   ASSIGN_OR_RETURN(std::string path, PathOf(input));
   if (IsProtectedPath(path)) {
@@ -172,11 +175,10 @@ Result<Json> CreateRole(RequestContext& ctx, const Json& input) {
     RETURN_IF_ERROR(CheckMaxSessionDuration(*it));
     max_session = *it;
   }
-  ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
   const std::string key = EntityKey(account, Kind::kRole, name);
-  ASSIGN_OR_RETURN(std::optional<Json> existing, Load(*txn, key));
+  ASSIGN_OR_RETURN(std::optional<Json> existing, Load(txn, key));
   if (existing) return EntityAlreadyExists("Role with name " + name + " already exists.");
-  ASSIGN_OR_RETURN(size_t roles, Count(*txn, KindPrefix(account, Kind::kRole)));
+  ASSIGN_OR_RETURN(size_t roles, Count(txn, KindPrefix(account, Kind::kRole)));
   if (roles >= kMaxRoles) {
     return LimitExceeded("Cannot exceed quota for RolesPerAccount: " + std::to_string(kMaxRoles));
   }
@@ -197,12 +199,11 @@ Result<Json> CreateRole(RequestContext& ctx, const Json& input) {
     ASSIGN_OR_RETURN(role["Tags"], MergeTags(Json::array(), *it));
   }
   if (auto it = input.find("PermissionsBoundary"); it != input.end()) {
-    RETURN_IF_ERROR(CheckBoundaryPolicy(*txn, account, it->get<std::string>()));
-    RETURN_IF_ERROR(AdjustBoundaryUsage(*txn, account, *it, +1));
+    RETURN_IF_ERROR(CheckBoundaryPolicy(txn, account, it->get<std::string>()));
+    RETURN_IF_ERROR(AdjustBoundaryUsage(txn, account, *it, +1));
     role["PermissionsBoundary"] = *it;
   }
-  RETURN_IF_ERROR(Save(*txn, key, role));
-  RETURN_IF_ERROR(Commit(ctx, *txn));
+  RETURN_IF_ERROR(Save(txn, key, role));
   return Json{{"Role", RoleOutput(role, RoleView::kCreate)}};
 }
 

@@ -1,4 +1,6 @@
 // IAM users: create, read, list, rename, delete, tags.
+#include <algorithm>
+
 #include "auth/credential_store.h"
 #include "auth/ids.h"
 #include "services/iam/common.h"
@@ -38,6 +40,17 @@ std::string TargetUser(const RequestContext& ctx, const Json& input) {
 std::string UserNameOfArn(std::string_view arn) {
   size_t slash = arn.rfind('/');
   return slash == std::string_view::npos ? std::string() : std::string(arn.substr(slash + 1));
+}
+
+std::string NameOf(const Json& input, std::string_view member) {
+  return input.at(std::string(member)).get<std::string>();
+}
+
+Json::iterator FindName(Json& names, std::string_view name) {
+  const std::string lower = Lower(name);
+  return std::find_if(names.begin(), names.end(), [&](const Json& n) {
+    return n.is_string() && Lower(n.get<std::string>()) == lower;
+  });
 }
 
 Result<Json> CreateUser(RequestContext& ctx, const Json& input) {
