@@ -277,6 +277,27 @@ def test_password_policy_with_boto3(server):
     assert error_of(iam.get_account_password_policy)["Error"]["Code"] == "NoSuchEntity"
 
 
+def test_allow_users_to_change_password_grants_it_without_a_policy(server):
+    iam = server.client("iam")
+    iam.create_user(UserName="carol")
+    iam.create_login_profile(UserName="carol", Password="Carols-Pass-1!")
+    key = iam.create_access_key(UserName="carol")["AccessKey"]
+    carol = server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    iam.update_account_password_policy(AllowUsersToChangePassword=False)
+    err = error_of(carol.change_password, OldPassword="Carols-Pass-1!", NewPassword="Carols-Pass-2!")
+    assert err["Error"]["Code"] == "AccessDenied"
+    iam.update_account_password_policy(AllowUsersToChangePassword=True)
+    carol.change_password(OldPassword="Carols-Pass-1!", NewPassword="Carols-Pass-2!")
+    # Only its own password: nothing else comes with the setting.
+    assert error_of(carol.get_login_profile, UserName="carol")["Error"]["Code"] == "AccessDenied"
+    # An explicit deny still wins.
+    iam.put_user_policy(UserName="carol", PolicyName="no", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "iam:ChangePassword", "Resource": "*"}]}))
+    err = error_of(carol.change_password, OldPassword="Carols-Pass-2!", NewPassword="Carols-Pass-3!")
+    assert err["Error"]["Code"] == "AccessDenied"
+
+
 def test_password_policy_and_change_password_with_the_cli(server):
     def cli(*args, env_extra=None):
         r = aws_cli(server, *args, env_extra=env_extra)

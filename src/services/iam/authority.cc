@@ -235,6 +235,24 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
       resource += it->get<std::string>();
     }
   }
+  // With the account's AllowUsersToChangePassword, every IAM user may change its own
+  // password without a policy granting iam:ChangePassword; an explicit deny still wins.
+  if (op.name == "ChangePassword" && ctx.caller.type == Principal::Type::kIAMUser) {
+    ASSIGN_OR_RETURN(auto txn, ctx.env->store->BeginReadOnly());
+    ASSIGN_OR_RETURN(std::optional<Json> password_policy, Load(*txn, PasswordPolicyKey(account)));
+    if (password_policy && password_policy->value("AllowUsersToChangePassword", false)) {
+      const Json grant = {{"Version", "2012-10-17"},
+                          {"Statement",
+                           {{{"Effect", "Allow"},
+                             {"Principal", {{"AWS", ctx.caller.arn}}},
+                             {"Action", "iam:ChangePassword"},
+                             {"Resource", ctx.caller.arn}}}}};
+      policy::ParseOptions options;
+      options.kind = policy::PolicyKind::kResource;
+      ASSIGN_OR_RETURN(policy::Policy parsed, policy::ParsePolicy(grant.dump(), options));
+      authz->resource_policy = std::make_shared<policy::Policy>(std::move(parsed));
+    }
+  }
   if (op.HasConditionKey("iam:PolicyARN")) {
     if (auto it = input.find("PolicyArn"); it != input.end() && it->is_string()) {
       authz->context.SetKey("iam:PolicyARN", it->get<std::string>());
