@@ -58,11 +58,13 @@ def test_cli_v1_if_present(server):
 
 
 def test_unsupported_sts_operation_gets_invalid_action(server):
-    from botocore.exceptions import ClientError
-    with pytest.raises(ClientError) as e:
-        server.client("sts").get_federation_token(Name="bob")
-    assert e.value.response["Error"]["Code"] == "InvalidAction"
-    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # AssumeRoot (newer than Debian's botocore) is in Bulwark's STS model but not implemented.
+    from rawsig import signed
+    status, headers, body = signed(server, method="GET",
+                                   query=[("Action", "AssumeRoot"), ("Version", "2011-06-15"),
+                                          ("TargetPrincipal", "123456789012")])
+    assert status == 400, body
+    assert b"<Code>InvalidAction</Code>" in body
 
 
 def test_query_get_request_with_action_in_the_query_string(server):
@@ -77,9 +79,9 @@ def test_query_get_request_with_action_in_the_query_string(server):
 
 
 def test_cli_reports_aws_errors(server):
-    r = aws_cli(server, "sts", "get-federation-token", "--name", "bob")
+    r = aws_cli(server, "sts", "decode-authorization-message", "--encoded-message", "garbage")
     assert r.returncode != 0
-    assert "InvalidAction" in r.stderr
+    assert "InvalidAuthorizationMessageException" in r.stderr
     env = {"AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
            "AWS_SECRET_ACCESS_KEY": "x" * 40}
     r = aws_cli(server, "sts", "get-caller-identity", env_extra=env)
