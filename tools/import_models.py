@@ -17,7 +17,7 @@ import sys
 SERVICES = [
     "iam", "sts", "kms", "secretsmanager", "ssm", "acm", "acm-pca", "wafv2",
     "shield", "cloudtrail", "config", "guardduty", "securityhub", "inspector2",
-    "macie2", "detective", "accessanalyzer",
+    "macie2", "detective", "accessanalyzer", "organizations",
 ]
 
 # Keys that carry prose only; they do not change the wire format.

@@ -5,20 +5,23 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "auth/ids.h"
 #include "crypto/crypto.h"
+#include "services/organizations/directory.h"
 
 namespace bulwark::server {
 namespace {
 
 constexpr size_t kRootKeySize = 32;
-constexpr std::string_view kAccountKey = "system/account";
-// One record per account (the default one included): "system/accounts/ID".
-constexpr std::string_view kAccountsPrefix = "system/accounts/";
+// The default account's record, and one record per account (the default one included):
+// see services/organizations/directory.h.
+constexpr std::string_view kAccountKey = organizations::kDefaultAccountKey;
+constexpr std::string_view kAccountsPrefix = organizations::kAccountsPrefix;
 
 Status Errno(const std::string& what) {
   return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
@@ -96,17 +99,41 @@ std::string ProfileText(std::string_view profile, std::string_view access_key_id
   return text;
 }
 
-// The root user of `account_id`, its access key, and the account's record.
-Status CreateRoot(DataDir& dir, const std::string& account_id, const std::string& access_key_id,
-                  const SecretBytes& secret) {
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A new account with a root user and its access key, in one transaction: a fresh id, the
+// key, and the account's record (services/organizations/directory.h), named `name`. The
+// management account (the default one, `management` true) also makes the organization.
+// Returns the account id.
+Result<std::string> CreateRootAccount(DataDir& dir, const std::string& name, bool management,
+                                      const SecretBytes& secret, std::string* access_key_id) {
+  const int64_t now = NowUnix();
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::Transaction> txn, dir.store->Begin());
+  ASSIGN_OR_RETURN(std::string account_id, organizations::NewAccountIdIn(*txn));
+  *access_key_id = ids::NewAccessKeyId("AKIA", account_id);
   Principal root;
   root.type = Principal::Type::kRoot;
   root.account_id = account_id;
   root.arn = "arn:aws:iam::" + account_id + ":root";
   root.user_id = account_id;
-  RETURN_IF_ERROR(dir.credentials->Create(root, access_key_id, secret));
-  nlohmann::json record = {{"account_id", account_id}, {"root_access_key_id", access_key_id}};
-  return dir.store->Put(std::string(kAccountsPrefix) + account_id, record.dump());
+  RETURN_IF_ERROR(dir.credentials->CreateIn(*txn, root, /*user_name=*/"", *access_key_id, secret,
+                                            /*create_date=*/0));
+  // The operator names accounts by profile only: the email is a placeholder.
+  nlohmann::json record = organizations::NewAccountRecord(
+      account_id, organizations::PlaceholderEmail(account_id),
+      name.empty() ? "account-" + account_id : name,
+      management ? organizations::kJoinedInvited : organizations::kJoinedCreated, now);
+  record["root_access_key_id"] = *access_key_id;
+  RETURN_IF_ERROR(organizations::PutNewAccountIn(*txn, record));
+  if (management) {
+    RETURN_IF_ERROR(organizations::EnsureOrganizationIn(*txn, account_id, now).status());
+  }
+  RETURN_IF_ERROR(txn->Commit());
+  return account_id;
 }
 
 }  // namespace
@@ -148,14 +175,22 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
     const std::string own = std::string(kAccountsPrefix) + dir.account_id;
     ASSIGN_OR_RETURN(std::optional<std::string> listed, dir.store->Get(own));
     if (!listed) RETURN_IF_ERROR(dir.store->Put(own, *account));
+    // Likewise the organization, whose management account is the default one.
+    ASSIGN_OR_RETURN(std::optional<std::string> org,
+                     dir.store->Get(organizations::kOrganizationKey));
+    if (!org) {
+      ASSIGN_OR_RETURN(std::unique_ptr<storage::Transaction> txn, dir.store->Begin());
+      RETURN_IF_ERROR(
+          organizations::EnsureOrganizationIn(*txn, dir.account_id, NowUnix()).status());
+      RETURN_IF_ERROR(txn->Commit());
+    }
     return dir;
   }
 
-  // First start: the default account and its root credentials.
-  dir.account_id = ids::NewAccountId();
-  dir.root_access_key_id = ids::NewAccessKeyId("AKIA", dir.account_id);
+  // First start: the default account, its root credentials and the organization.
   SecretBytes secret = ids::NewSecretAccessKey();
-  RETURN_IF_ERROR(CreateRoot(dir, dir.account_id, dir.root_access_key_id, secret));
+  ASSIGN_OR_RETURN(dir.account_id, CreateRootAccount(dir, "default", /*management=*/true, secret,
+                                                     &dir.root_access_key_id));
 
   std::string file = ProfileText("default", dir.root_access_key_id, secret);
   Status written = WritePrivateFile(dir.credentials_file, file);
@@ -171,21 +206,13 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
 
 Result<NewAccount> CreateAccount(DataDir& dir, std::string profile) {
   NewAccount account;
-  // Account ids are random; try again on the unlikely collision.
-  for (int attempt = 0; attempt < 8 && account.account_id.empty(); ++attempt) {
-    std::string id = ids::NewAccountId();
-    ASSIGN_OR_RETURN(std::optional<std::string> taken,
-                     dir.store->Get(std::string(kAccountsPrefix) + id));
-    if (!taken && id != dir.account_id) account.account_id = std::move(id);
-  }
-  if (account.account_id.empty()) {
-    return Status(ErrorKind::kInternalFailure, "no free account id found");
-  }
-  account.root_access_key_id = ids::NewAccessKeyId("AKIA", account.account_id);
   account.root_secret = ids::NewSecretAccessKey();
+  // The account's name in the organization is its profile; without one, the profile is
+  // named after the id, which is known only once the account exists.
+  ASSIGN_OR_RETURN(account.account_id,
+                   CreateRootAccount(dir, profile, /*management=*/false, account.root_secret,
+                                     &account.root_access_key_id));
   account.profile = profile.empty() ? "account-" + account.account_id : std::move(profile);
-  RETURN_IF_ERROR(
-      CreateRoot(dir, account.account_id, account.root_access_key_id, account.root_secret));
 
   // Appended to the credentials file, which stays 0600.
   std::string text =

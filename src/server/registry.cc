@@ -1,6 +1,7 @@
 #include "server/registry.h"
 
 #include "services/iam/iam.h"
+#include "services/organizations/organizations.h"
 #include "services/sts/sts.h"
 
 namespace bulwark::server {
@@ -25,7 +26,7 @@ Registry::Registry(std::vector<const ServiceSpec*> services) : services_(std::mo
 }
 
 const Registry& Registry::Default() {
-  static const Registry registry({&iam::Service(), &sts::Service()});
+  static const Registry registry({&iam::Service(), &sts::Service(), &organizations::Service()});
   return registry;
 }
 

@@ -17,6 +17,7 @@
 #include "services/iam/common.h"
 #include "services/iam/handlers.h"
 #include "services/iam/managed_policies.h"
+#include "services/organizations/directory.h"
 
 namespace bulwark::iam {
 namespace {
@@ -31,12 +32,6 @@ constexpr int64_t kGlobalEndpointTokenVersion = 1;
 // "IAM first checks whether a report for the AWS account has been generated within the
 // past four hours. If so, the most recent report is downloaded."
 constexpr int64_t kReportLifetimeSeconds = 4 * 3600;
-
-// Where bulwark serve records the account and its root access key (server/bootstrap.cc).
-// IAM only reads it: the root key is the operator's, never an IAM user's.
-// Each account's record, written by the server's bootstrap (server/bootstrap.cc):
-// {"account_id", "root_access_key_id"}.
-constexpr std::string_view kSystemAccountsPrefix = "system/accounts/";
 
 std::string AccountKey(std::string_view account, std::string_view leaf) {
   std::string key = "iam/";
@@ -69,17 +64,13 @@ Result<std::vector<Json>> ScanRecords(storage::Transaction& txn, std::string_vie
   return out;
 }
 
-// The root user's access key id of the account.
+// The root user's access key id of the account, from its record
+// (services/organizations/directory.h). IAM only reads it: the root key is the
+// operator's, never an IAM user's; accounts made by Organizations have none.
 Result<std::optional<std::string>> RootAccessKeyId(storage::Transaction& txn,
                                                    std::string_view account) {
-  ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                   txn.Get(std::string(kSystemAccountsPrefix) + std::string(account)));
-  if (!raw) return std::optional<std::string>();
-  Json record = Json::parse(*raw, nullptr, false);
-  if (!record.is_object() || record.value("account_id", "") != account) {
-    return std::optional<std::string>();
-  }
-  std::string akid = record.value("root_access_key_id", "");
+  ASSIGN_OR_RETURN(std::optional<Json> record, organizations::LoadAccountIn(txn, account));
+  std::string akid = record ? record->value("root_access_key_id", "") : "";
   if (akid.empty()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(akid));
 }

@@ -218,6 +218,19 @@ Json InstanceProfileRoleOutput(const Json& role);
 // roles.cc's message. Defined in roles.cc.
 Status CheckRoleModifiable(const Json& role);
 
+// roles.cc, policies.cc: for services that set up IAM entities in an account inside their
+// own transaction (Organizations' CreateAccount makes OrganizationAccountAccessRole with
+// AdministratorAccess in the account it creates). The caller commits, through Commit().
+// CreateRole's work in `account`: `input` is CreateRole's (validated by the model);
+// returns CreateRole's output.
+Result<Json> CreateRoleIn(RequestContext& ctx, storage::Transaction& txn, std::string_view account,
+                          const Json& input);
+// Attach{User,Group,Role}Policy's work in `account`; false when the policy was attached
+// already (nothing changed).
+Result<bool> AttachEntityPolicyIn(storage::Transaction& txn, std::string_view account,
+                                  const EntityRef& ref, std::string_view name,
+                                  std::string_view policy_arn);
+
 #undef BULWARK_IAM_HANDLER
 
 }  // namespace bulwark::iam

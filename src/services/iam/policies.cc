@@ -300,25 +300,32 @@ Result<Json> ListEntityPolicies(RequestContext& ctx, const Json& input, const En
 // --- Attachments ------------------------------------------------------------------------
 
 Result<Json> AttachEntityPolicy(RequestContext& ctx, const Json& input, const EntityRef& ref) {
-  const std::string& account = ctx.caller.account_id;
-  const std::string& name = EntityName(input, ref);
-  const std::string arn = input.at("PolicyArn").get<std::string>();
   ASSIGN_OR_RETURN(auto txn, BeginWrite(ctx));
-  ASSIGN_OR_RETURN(Json entity, LoadEntity(*txn, account, ref.kind, name));
-  ASSIGN_OR_RETURN(ManagedRef policy, MustFindManaged(*txn, account, arn));
+  ASSIGN_OR_RETURN(bool changed,
+                   AttachEntityPolicyIn(*txn, ctx.caller.account_id, ref, EntityName(input, ref),
+                                        input.at("PolicyArn").get<std::string>()));
+  if (changed) RETURN_IF_ERROR(Commit(ctx, *txn));
+  return Json::object();
+}
+
+Result<bool> AttachEntityPolicyIn(storage::Transaction& txn, std::string_view account,
+                                  const EntityRef& ref, std::string_view name,
+                                  std::string_view policy_arn) {
+  const std::string arn(policy_arn);
+  ASSIGN_OR_RETURN(Json entity, LoadEntity(txn, account, ref.kind, name));
+  ASSIGN_OR_RETURN(ManagedRef policy, MustFindManaged(txn, account, arn));
   Json& attached = entity["AttachedPolicies"];
   if (std::find(attached.begin(), attached.end(), Json(arn)) != attached.end()) {
-    return Json::object();  // attaching twice changes nothing, as in AWS
+    return false;  // attaching twice changes nothing, as in AWS
   }
   if (attached.size() >= kMaxManagedPoliciesPerEntity) {
     return LimitExceeded("Cannot exceed quota for " + QuotaName(ref.kind) + ": " +
                          std::to_string(kMaxManagedPoliciesPerEntity));
   }
   attached.push_back(arn);
-  RETURN_IF_ERROR(AdjustCounter(*txn, policy, "AttachmentCount", +1));
-  RETURN_IF_ERROR(Save(*txn, EntityKey(account, ref.kind, name), entity));
-  RETURN_IF_ERROR(Commit(ctx, *txn));
-  return Json::object();
+  RETURN_IF_ERROR(AdjustCounter(txn, policy, "AttachmentCount", +1));
+  RETURN_IF_ERROR(Save(txn, EntityKey(account, ref.kind, name), entity));
+  return true;
 }
 
 Result<Json> DetachEntityPolicy(RequestContext& ctx, const Json& input, const EntityRef& ref) {

@@ -38,7 +38,7 @@ void WalkShape(const Shape* shape, std::set<const Shape*>* seen) {
 
 TEST(ModelRegistryTest, EveryEmbeddedModelLoadsAndEveryOperationResolves) {
   const ModelRegistry& registry = ModelRegistry::Instance();
-  ASSERT_EQ(EmbeddedModels().size(), 17u);
+  ASSERT_EQ(EmbeddedModels().size(), 18u);
   size_t operations = 0;
   for (const EmbeddedModel& m : EmbeddedModels()) {
     const ServiceModel* service = registry.Find(m.name);
@@ -71,7 +71,7 @@ TEST(ModelRegistryTest, EveryEmbeddedModelLoadsAndEveryOperationResolves) {
       EXPECT_TRUE(service->Routes().empty());
     }
   }
-  EXPECT_EQ(operations, 1118u);
+  EXPECT_EQ(operations, 1181u);
 }
 
 TEST(ModelRegistryTest, Metadata) {
@@ -165,7 +165,7 @@ TEST(ModelRegistryTest, ConcurrentFirstUseIsSafe) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(found.load(), 4 * 17);
+  EXPECT_EQ(found.load(), 4 * 18);
 }
 
 TEST(ModelRegistryTest, ReadingMetadataIsCheap) {
