@@ -129,6 +129,16 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+Sha1Digest Sha1(std::string_view data) {
+  Sha1Digest out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha1(), nullptr) != 1 ||
+      len != out.size()) {
+    Die("SHA-1");
+  }
+  return out;
+}
+
 Sha1Digest HmacSha1(std::string_view key, std::string_view data) {
   static const unsigned char kEmpty = 0;
   Sha1Digest out{};

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/secret.h"
 #include "services/iam/common.h"
 
 namespace bulwark::iam {
@@ -217,6 +218,24 @@ Json InstanceProfileRoleOutput(const Json& role);
 // UnmodifiableEntity for the roles AWS owns (/aws-service-role/, /aws-reserved/), with
 // roles.cc's message. Defined in roles.cc.
 Status CheckRoleModifiable(const Json& role);
+
+// saml.cc: SAML 2.0 identity providers
+BULWARK_IAM_HANDLER(CreateSAMLProvider);
+BULWARK_IAM_HANDLER(GetSAMLProvider);
+BULWARK_IAM_HANDLER(ListSAMLProviders);
+BULWARK_IAM_HANDLER(UpdateSAMLProvider);
+BULWARK_IAM_HANDLER(DeleteSAMLProvider);
+BULWARK_IAM_HANDLER(TagSAMLProvider);
+BULWARK_IAM_HANDLER(UntagSAMLProvider);
+BULWARK_IAM_HANDLER(ListSAMLProviderTags);
+// The provider record `arn` (arn:aws:iam::ACCOUNT:saml-provider/NAME, exactly as
+// created) names, or nullopt. Fields: Name, Arn, CreateDate, ValidUntil, EntityId,
+// Certificates (base64 DER signing certificates of the metadata), SAMLMetadataDocument,
+// SAMLProviderUUID, AssertionEncryptionMode (absent: Allowed), PrivateKeys, Tags.
+Result<std::optional<Json>> LoadSamlProvider(storage::Transaction& txn, std::string_view arn);
+// The provider's private keys (PEM), unsealed, for decrypting assertions.
+Result<std::vector<SecretBytes>> SamlProviderPrivateKeys(const RequestContext& ctx,
+                                                         const Json& record);
 
 // roles.cc, policies.cc: for services that set up IAM entities in an account inside their
 // own transaction (Organizations' CreateAccount makes OrganizationAccountAccessRole with

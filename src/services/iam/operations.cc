@@ -629,6 +629,22 @@ constexpr OperationSpec kOperations[] = {
      {},
      Mutates::kNo,
      &ListInstanceProfileTags},
+    // saml.cc
+    {"CreateSAMLProvider", "iam:CreateSAMLProvider", "arn:aws:iam::{account}:saml-provider/{Name}",
+     kRequestTagTagKeys, Mutates::kYes, &CreateSAMLProvider},
+    {"GetSAMLProvider", "iam:GetSAMLProvider", "{SAMLProviderArn}", {}, Mutates::kNo,
+     &GetSAMLProvider},
+    {"ListSAMLProviders", "iam:ListSAMLProviders", "*", {}, Mutates::kNo, &ListSAMLProviders},
+    {"UpdateSAMLProvider", "iam:UpdateSAMLProvider", "{SAMLProviderArn}", {}, Mutates::kYes,
+     &UpdateSAMLProvider},
+    {"DeleteSAMLProvider", "iam:DeleteSAMLProvider", "{SAMLProviderArn}", {}, Mutates::kYes,
+     &DeleteSAMLProvider},
+    {"TagSAMLProvider", "iam:TagSAMLProvider", "{SAMLProviderArn}", kRequestTagTagKeys,
+     Mutates::kYes, &TagSAMLProvider},
+    {"UntagSAMLProvider", "iam:UntagSAMLProvider", "{SAMLProviderArn}", kTagKeys, Mutates::kYes,
+     &UntagSAMLProvider},
+    {"ListSAMLProviderTags", "iam:ListSAMLProviderTags", "{SAMLProviderArn}", {}, Mutates::kNo,
+     &ListSAMLProviderTags},
 };
 
 constexpr ServiceSpec kService{"iam", kOperations, &CompleteAuthorization};

@@ -11,6 +11,7 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
 Result<Json> HandleGetAccessKeyInfo(RequestContext& ctx, const Json& input);
 Result<Json> HandleDecodeAuthorizationMessage(RequestContext& ctx, const Json& input);
 Result<Json> HandleGetFederationToken(RequestContext& ctx, const Json& input);
+Result<Json> HandleAssumeRoleWithSAML(RequestContext& ctx, const Json& input);
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
                              AuthorizationRequest* authz);
 
@@ -57,6 +58,9 @@ constexpr OperationSpec kOperations[] = {
     {"GetFederationToken", "sts:GetFederationToken",
      "arn:aws:sts::{account}:federated-user/{Name}", kRequestTagKeys, Mutates::kYes,
      &HandleGetFederationToken},
+    // saml.cc: unsigned; the SAML response authenticates, the trust policy authorizes.
+    {"AssumeRoleWithSAML", "sts:AssumeRoleWithSAML", "{RoleArn}", {}, Mutates::kYes,
+     &HandleAssumeRoleWithSAML, Access::kUnsigned},
 };
 
 constexpr ServiceSpec kService{"sts", kOperations, &CompleteAuthorization};
