@@ -23,7 +23,8 @@ using Sha1Digest = std::array<uint8_t, 20>;
 // HMAC-SHA1, for HOTP/TOTP (RFC 4226/6238) only: authenticator apps and AWS virtual MFA
 // devices are defined over SHA-1, where HMAC's security does not rest on collisions.
 Sha1Digest HmacSha1(std::string_view key, std::string_view data);
-// Plain SHA-1, only where AWS defines an identifier with it (SAML's NameQualifier,
+// Plain SHA-1, only where AWS defines an identifier with it (certificate thumbprints of
+// OIDC providers; SAML's NameQualifier,
 // BASE64(SHA1(issuer + account + "/" + provider))); never for anything secret.
 Sha1Digest Sha1(std::string_view data);
 

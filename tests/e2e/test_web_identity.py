@@ -269,3 +269,95 @@ def test_session_tags_and_source_identity_from_the_token(oidc_server, idp):
         err = error_of(sts.assume_role_with_web_identity, RoleArn=full["Arn"],
                        RoleSessionName="xx", WebIdentityToken=make_token(idp, **bad))
         assert err["Error"]["Code"] == "InvalidIdentityToken", bad
+
+
+def https_issuer(tmp_path, name, jwks):
+    """An issuer on 127.0.0.1 over HTTPS with a private CA (the system does not trust
+    it): serves the discovery document and the JWKS. Returns (issuer URL, the CA's
+    SHA-1 thumbprint, the server to shut down)."""
+    import http.server
+    import ssl
+    import threading
+
+    d = tmp_path / name
+    d.mkdir()
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=Test IdP CA",
+            "-addext", "basicConstraints=critical,CA:TRUE")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr",
+            "-subj", "/CN=127.0.0.1")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "ext.cnf")
+    (d / "chain.pem").write_text((d / "leaf.pem").read_text() + (d / "ca.pem").read_text())
+    der = subprocess.run(["openssl", "x509", "-in", str(d / "ca.pem"), "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    thumbprint = __import__("hashlib").sha1(der).hexdigest()
+
+    state = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/.well-known/openid-configuration":
+                body = json.dumps({"issuer": state["issuer"],
+                                   "jwks_uri": state["issuer"] + "/jwks"}).encode()
+            elif self.path == "/jwks":
+                body = jwks.encode()
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(d / "chain.pem"), str(d / "leaf.key"))
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    state["issuer"] = f"https://127.0.0.1:{httpd.server_address[1]}"
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return state["issuer"], thumbprint, httpd
+
+
+def test_issuer_with_a_private_ca_is_trusted_through_its_thumbprint(make_server, data_dir, idp,
+                                                                     tmp_path):
+    """Keys are fetched from the issuer; its certificate chains to no trusted CA, so the
+    provider's ThumbprintList pins it: a listed thumbprint lets the fetch through, an
+    unlisted one does not."""
+    server = make_server(data_dir)  # no --oidc-jwks-dir: keys come from the issuer
+    jwks = (next(__import__("pathlib").Path(idp["jwks_dir"]).iterdir())).read_text()
+    good, ca_thumbprint, httpd1 = https_issuer(tmp_path, "good", jwks)
+    bad, _, httpd2 = https_issuer(tmp_path, "bad", jwks)
+    try:
+        iam = server.client("iam")
+        sts = server.client("sts")
+        for issuer, thumbprint, role in [(good, ca_thumbprint.upper(), "pinned"),
+                                         (bad, "0" * 40, "unpinned")]:
+            arn = iam.create_open_id_connect_provider(
+                Url=issuer, ClientIDList=[CLIENT_ID],
+                ThumbprintList=[thumbprint])["OpenIDConnectProviderArn"]
+            iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Federated": arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity"}]}))
+        acct = server.account_id
+        out = sts.assume_role_with_web_identity(
+            RoleArn=f"arn:aws:iam::{acct}:role/pinned", RoleSessionName="pin",
+            WebIdentityToken=make_token(idp, iss=good))
+        assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{acct}:assumed-role/pinned/pin"
+        err = error_of(sts.assume_role_with_web_identity,
+                       RoleArn=f"arn:aws:iam::{acct}:role/unpinned", RoleSessionName="pin",
+                       WebIdentityToken=make_token(idp, iss=bad))
+        assert err["Error"]["Code"] == "IDPCommunicationError"
+    finally:
+        httpd1.shutdown()
+        httpd2.shutdown()

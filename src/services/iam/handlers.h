@@ -188,9 +188,11 @@ Result<std::optional<Json>> LoadOidcProvider(storage::Transaction& txn, std::str
                                              std::string_view url);
 // The JWKS document of the provider at `url` (without "https://"): the file
 // HOST_PATH.json of the environment's oidc_jwks_dir when there is one, else fetched
-// through the issuer's discovery document (cached 10 minutes). IDPCommunicationError
-// when it cannot be had.
-Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view url);
+// through the issuer's discovery document (cached 10 minutes), its HTTPS certificate
+// verified against the system's CAs or else pinned by one of `thumbprints` (the
+// provider's ThumbprintList). IDPCommunicationError when it cannot be had.
+Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view url,
+                                     const std::vector<std::string>& thumbprints);
 
 // instance_profiles.cc: instance profiles
 BULWARK_IAM_HANDLER(CreateInstanceProfile);

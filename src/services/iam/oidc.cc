@@ -7,12 +7,14 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
 
+#include "crypto/crypto.h"
 #include "services/iam/handlers.h"
 
 namespace bulwark::iam {
@@ -96,29 +98,109 @@ Status IdpError() {
                          "reference AssumeRoleWithWebIdentity documentation for requirements");
 }
 
-// GET over HTTPS only (redirects too), 5 s, 1 MiB, certificate verified.
-Result<std::string> HttpsGet(const std::string& url) {
+using CurlHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+
+// A handle for one HTTPS exchange with an issuer: HTTPS only (redirects too), 5 s.
+CurlHandle NewHandle(const std::string& url) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return IdpError();
-  std::string body;
+  CurlHandle curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return curl;
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, kFetchTimeoutMs);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  return curl;
+}
+
+// GET, at most 3 redirects and 1 MiB, the certificate verified against the system's CAs
+// or, when `anchor_pem` is given, against that certificate alone. Returns curl's code;
+// the body only on a 200.
+CURLcode Get(const std::string& url, const std::string& anchor_pem, std::string* body) {
+  CurlHandle curl = NewHandle(url);
+  if (!curl) return CURLE_FAILED_INIT;
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxDocumentBytes));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &WriteBounded);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  if (curl_easy_perform(c) != CURLE_OK) return IdpError();
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+  if (!anchor_pem.empty()) {
+    // The pinned certificate is the only trust anchor (curl lets an intermediate be one:
+    // OpenSSL's partial-chain verification); the host name is still checked.
+    curl_blob blob{const_cast<char*>(anchor_pem.data()), anchor_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
+  }
+  CURLcode rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  if (code != 200) return IdpError();
-  return body;
+  if (rc == CURLE_OK && code != 200) rc = CURLE_HTTP_RETURNED_ERROR;
+  return rc;
+}
+
+// The certificates a server presents (PEM), from a handshake that verifies nothing and
+// sends no request: only to find the one a thumbprint pins.
+std::vector<std::string> PresentedCertificates(const std::string& url) {
+  std::vector<std::string> out;
+  CurlHandle curl = NewHandle(url);
+  if (!curl) return out;
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+  if (curl_easy_perform(c) != CURLE_OK) return out;
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr) return out;
+  for (int i = 0; i < info->num_of_certs && i < 10; ++i) {
+    for (curl_slist* field = info->certinfo[i]; field != nullptr; field = field->next) {
+      std::string_view text(field->data);
+      if (text.starts_with("Cert:")) out.emplace_back(text.substr(5));
+    }
+  }
+  return out;
+}
+
+// The SHA-1 of a PEM certificate's DER form, lowercase hex: what IAM calls its thumbprint.
+std::string Thumbprint(std::string_view pem) {
+  std::string b64;
+  for (std::string_view rest = pem; !rest.empty();) {
+    const size_t eol = rest.find('\n');
+    std::string_view line = rest.substr(0, eol);
+    rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+    if (line.starts_with("-----")) continue;
+    for (char ch : line) {
+      if (!std::isspace(static_cast<unsigned char>(ch))) b64.push_back(ch);
+    }
+  }
+  std::optional<std::string> der = crypto::Base64Decode(b64);
+  if (!der) return std::string();
+  const crypto::Sha1Digest digest = crypto::Sha1(*der);
+  return crypto::HexEncode(digest.data(), digest.size());
+}
+
+// GET from an issuer. When the certificate does not verify against the system's CAs and
+// the provider has thumbprints, a certificate the server presents whose thumbprint is
+// listed becomes the trust anchor for a second, verified, exchange: AWS's rule for
+// identity providers whose certificates no trusted CA signed.
+Result<std::string> HttpsGet(const std::string& url, const std::vector<std::string>& thumbprints) {
+  std::string body;
+  CURLcode rc = Get(url, "", &body);
+  if (rc == CURLE_OK) return body;
+  if (rc != CURLE_PEER_FAILED_VERIFICATION || thumbprints.empty()) return IdpError();
+  for (const std::string& pem : PresentedCertificates(url)) {
+    const std::string thumbprint = Thumbprint(pem);
+    const bool pinned = !thumbprint.empty() &&
+                        std::any_of(thumbprints.begin(), thumbprints.end(),
+                                    [&](const std::string& t) { return Lower(t) == thumbprint; });
+    if (!pinned) continue;
+    body.clear();
+    if (Get(url, pem, &body) == CURLE_OK) return body;
+  }
+  return IdpError();
 }
 
 // A failed fetch is remembered too, for less time: AssumeRoleWithWebIdentity is an
@@ -134,21 +216,23 @@ struct CachedJwks {
 std::mutex cache_mutex;
 std::map<std::string, CachedJwks, std::less<>> jwks_cache;
 
-Result<std::string> FetchJwks(std::string_view url) {
+Result<std::string> FetchJwks(std::string_view url, const std::vector<std::string>& thumbprints) {
   const std::string issuer = std::string(kScheme) + std::string(url);
-  ASSIGN_OR_RETURN(std::string discovery, HttpsGet(issuer + "/.well-known/openid-configuration"));
+  ASSIGN_OR_RETURN(std::string discovery,
+                   HttpsGet(issuer + "/.well-known/openid-configuration", thumbprints));
   Json config = Json::parse(discovery, nullptr, /*allow_exceptions=*/false);
   if (!config.is_object() || !config.contains("jwks_uri") || !config["jwks_uri"].is_string()) {
     return IdpError();
   }
   const std::string jwks_uri = config["jwks_uri"].get<std::string>();
   if (!jwks_uri.starts_with(kScheme)) return IdpError();
-  return HttpsGet(jwks_uri);
+  return HttpsGet(jwks_uri, thumbprints);
 }
 
 }  // namespace
 
-Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view url) {
+Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view url,
+                                     const std::vector<std::string>& thumbprints) {
   const std::string name = Lower(url);
   if (!ctx.env->oidc_jwks_dir.empty()) {
     std::string file = name;
@@ -172,7 +256,7 @@ Result<std::string> OidcJwksDocument(const RequestContext& ctx, std::string_view
     }
   }
   // Fetched without the lock held: a slow issuer must not stall other providers.
-  Result<std::string> doc = FetchJwks(url);
+  Result<std::string> doc = FetchJwks(url, thumbprints);
   std::lock_guard lock(cache_mutex);
   if (!doc.ok() || doc->empty()) {
     jwks_cache[name] = CachedJwks{now + kFailureLifetime, std::string()};

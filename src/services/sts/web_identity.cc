@@ -120,7 +120,10 @@ Result<Json> HandleAssumeRoleWithWebIdentity(RequestContext& ctx, const Json& in
                            "No OpenIDConnect provider found in your account for " + iss);
   }
   const std::string provider_url = (*provider)["Url"].get<std::string>();
-  ASSIGN_OR_RETURN(std::string jwks_doc, iam::OidcJwksDocument(ctx, provider_url));
+  ASSIGN_OR_RETURN(
+      std::string jwks_doc,
+      iam::OidcJwksDocument(ctx, provider_url,
+                            provider->value("ThumbprintList", std::vector<std::string>())));
   Result<std::vector<jwt::Jwk>> keys = jwt::ParseJwks(jwks_doc);
   if (!keys.ok()) {
     return Status::Service("IDPCommunicationError", 400,
