@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "crypto/symmetric.h"
+
 namespace bulwark {
 
 void SecureWipe(void* data, size_t size) {
@@ -20,11 +22,6 @@ void SecureWipe(void* data, size_t size) {
 
 namespace crypto {
 namespace {
-
-struct CipherCtxDeleter {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
 constexpr uint8_t kSealVersion = 0x01;
 constexpr size_t kAesKeySize = 32;
@@ -326,6 +323,8 @@ std::string RandomString(std::string_view alphabet, size_t length) {
   return out;
 }
 
+// The sealed format is fixed here; AES-GCM itself is AesGcmEncrypt/AesGcmDecrypt
+// (symmetric.cc), which the KMS code and the Wycheproof tests share.
 Result<std::string> AesGcmSeal(const SecretBytes& key, std::string_view plaintext,
                                std::string_view aad) {
   if (key.size() != kAesKeySize) {
@@ -334,43 +333,16 @@ Result<std::string> AesGcmSeal(const SecretBytes& key, std::string_view plaintex
   if (plaintext.size() > kMaxAeadInput || aad.size() > kMaxAeadInput) {
     return Status(ErrorKind::kValidation, "Plaintext or associated data too large to seal");
   }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return Status(ErrorKind::kInternalFailure, "EVP_CIPHER_CTX_new failed");
-
+  char nonce[kGcmNonceSize];
+  RandomBytes(nonce, sizeof(nonce));
+  Result<std::string> body =
+      AesGcmEncrypt(key, std::string_view(nonce, sizeof(nonce)), aad, plaintext);
+  if (!body.ok()) return Status(ErrorKind::kInternalFailure, body.status().message());
   std::string out;
-  out.resize(kSealOverhead + plaintext.size());
-  out[0] = static_cast<char>(kSealVersion);
-  auto* nonce = reinterpret_cast<unsigned char*>(out.data() + 1);
-  RandomBytes(nonce, kGcmNonceSize);
-  auto* ct = reinterpret_cast<unsigned char*>(out.data() + 1 + kGcmNonceSize);
-  int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmNonceSize, nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1) {
-    return Status(ErrorKind::kInternalFailure, "AES-GCM initialisation failed");
-  }
-  if (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                                        reinterpret_cast<const unsigned char*>(aad.data()),
-                                        static_cast<int>(aad.size())) != 1) {
-    return Status(ErrorKind::kInternalFailure, "AES-GCM AAD failed");
-  }
-  int written = 0;
-  if (!plaintext.empty()) {
-    if (EVP_EncryptUpdate(ctx.get(), ct, &len,
-                          reinterpret_cast<const unsigned char*>(plaintext.data()),
-                          static_cast<int>(plaintext.size())) != 1) {
-      return Status(ErrorKind::kInternalFailure, "AES-GCM encryption failed");
-    }
-    written = len;
-  }
-  if (EVP_EncryptFinal_ex(ctx.get(), ct + written, &len) != 1) {
-    return Status(ErrorKind::kInternalFailure, "AES-GCM finalisation failed");
-  }
-  written += len;
-  if (static_cast<size_t>(written) != plaintext.size() ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, ct + written) != 1) {
-    return Status(ErrorKind::kInternalFailure, "AES-GCM tag generation failed");
-  }
+  out.reserve(kSealOverhead + plaintext.size());
+  out.push_back(static_cast<char>(kSealVersion));
+  out.append(nonce, sizeof(nonce));
+  out.append(*body);
   return out;
 }
 
@@ -388,41 +360,13 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   if (sealed.size() > kMaxAeadInput || aad.size() > kMaxAeadInput) {
     return Status(ErrorKind::kValidation, "Sealed data or associated data too large");
   }
-  const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data() + 1);
-  const size_t ct_size = sealed.size() - kSealOverhead;
-  const auto* ct = reinterpret_cast<const unsigned char*>(sealed.data() + 1 + kGcmNonceSize);
-  unsigned char tag[kGcmTagSize];
-  std::copy(ct + ct_size, ct + ct_size + kGcmTagSize, tag);
-
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return Status(ErrorKind::kInternalFailure, "EVP_CIPHER_CTX_new failed");
-  int len = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kGcmNonceSize, nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), nonce) != 1) {
-    return Status(ErrorKind::kInternalFailure, "AES-GCM initialisation failed");
-  }
-  if (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len,
-                                        reinterpret_cast<const unsigned char*>(aad.data()),
-                                        static_cast<int>(aad.size())) != 1) {
-    return Status(ErrorKind::kValidation, "Sealed data failed authentication");
-  }
-  SecretBytes plain(ct_size);
-  int written = 0;
-  if (ct_size > 0) {
-    if (EVP_DecryptUpdate(ctx.get(), plain.data(), &len, ct, static_cast<int>(ct_size)) != 1) {
+  Result<SecretBytes> plain =
+      AesGcmDecrypt(key, sealed.substr(1, kGcmNonceSize), aad, sealed.substr(1 + kGcmNonceSize));
+  if (!plain.ok()) {
+    if (plain.status().kind() == ErrorKind::kValidation) {
       return Status(ErrorKind::kValidation, "Sealed data failed authentication");
     }
-    written = len;
-  }
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag) != 1) {
-    return Status(ErrorKind::kInternalFailure, "AES-GCM tag setup failed");
-  }
-  unsigned char final_block[16];
-  if (EVP_DecryptFinal_ex(ctx.get(), final_block, &len) != 1 || len != 0 ||
-      static_cast<size_t>(written) != ct_size) {
-    // `plain` is wiped by its destructor: unauthenticated plaintext never escapes.
-    return Status(ErrorKind::kValidation, "Sealed data failed authentication");
+    return plain.status();
   }
   return plain;
 }
