@@ -10,6 +10,7 @@
 #include "core/error_catalog.h"
 #include "policy/context.h"
 #include "policy/evaluator.h"
+#include "policy/parser.h"
 #include "policy/values.h"
 #include "protocol/protocol.h"
 #include "server/access_log.h"
@@ -75,6 +76,22 @@ std::string ExpandPattern(std::string_view pattern, const RequestContext& ctx, c
   }
   out.append(pattern.substr(i));
   return out;
+}
+
+// The root user's identity policy: everything (its account's resource policies still
+// apply where they bind it).
+Result<std::shared_ptr<const iam::PrincipalPolicies>> RootPolicies() {
+  static const std::shared_ptr<const iam::PrincipalPolicies> root = [] {
+    auto p = std::make_shared<iam::PrincipalPolicies>();
+    p->exists = true;
+    p->identity.push_back(
+        policy::ParsePolicy(
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+            policy::ParseOptions())
+            .value());
+    return p;
+  }();
+  return root;
 }
 
 std::string_view PrincipalTypeKey(Principal::Type type) {
@@ -212,11 +229,12 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   // Operations that need no signature authorize in their handler (a signed call to one
   // is not authorized by the signer's policies either).
   if (op.access == Access::kUnsigned) return Status::Ok();
-  // Every resource is in the caller's own account until cross-account access lands.
-  if (ctx.caller.type == Principal::Type::kRoot) return Status::Ok();
+  // The root user may do everything in its account, but where a resource policy binds it.
+  const bool root = ctx.caller.type == Principal::Type::kRoot;
+  if (root && !service.resource_policy_binds_root) return Status::Ok();
 
   ASSIGN_OR_RETURN(std::shared_ptr<const iam::PrincipalPolicies> policies,
-                   authority.PoliciesOf(ctx.caller));
+                   root ? RootPolicies() : authority.PoliciesOf(ctx.caller));
   AuthorizationRequest authz;
   policy::RequestContext& request = authz.context;
   request.SetPrincipal(ctx.caller.arn);

@@ -1,6 +1,7 @@
 #include "server/registry.h"
 
 #include "services/iam/iam.h"
+#include "services/kms/kms.h"
 #include "services/organizations/organizations.h"
 #include "services/sts/sts.h"
 
@@ -26,7 +27,8 @@ Registry::Registry(std::vector<const ServiceSpec*> services) : services_(std::mo
 }
 
 const Registry& Registry::Default() {
-  static const Registry registry({&iam::Service(), &sts::Service(), &organizations::Service()});
+  static const Registry registry(
+      {&iam::Service(), &sts::Service(), &organizations::Service(), &kms::Service()});
   return registry;
 }
 

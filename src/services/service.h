@@ -135,6 +135,9 @@ struct ServiceSpec {
   std::string_view model_name;  // models/<name>.json
   std::span<const OperationSpec> operations;
   AuthorizationHook complete_authorization = nullptr;
+  // The root user is bound by the resource policy of the resource it acts on (KMS key
+  // policies), not allowed everything in its account.
+  bool resource_policy_binds_root = false;
 };
 
 }  // namespace bulwark

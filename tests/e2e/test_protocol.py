@@ -40,7 +40,7 @@ def test_query_error_has_request_id(server):
 def test_json_malformed_body(server):
     status, headers, body = signed(server, body=b"{not json", service="kms",
                                    headers={**JSON_HEADERS,
-                                            "X-Amz-Target": "TrentService.ListKeys"})
+                                            "X-Amz-Target": "TrentService.ConnectCustomKeyStore"})
     assert status == 400
     doc = json.loads(body)
     assert doc["__type"] in ("SerializationException",)
@@ -56,11 +56,11 @@ def test_json_unknown_operation(server):
 
 def test_json_operation_not_yet_supported(server):
     status, _, body = signed(server, body=b"{}", service="kms",
-                             headers={**JSON_HEADERS, "X-Amz-Target": "TrentService.ListKeys"})
+                             headers={**JSON_HEADERS, "X-Amz-Target": "TrentService.ConnectCustomKeyStore"})
     assert status == 400
     doc = json.loads(body)
     assert doc["__type"] == "UnknownOperationException"
-    assert "ListKeys" in doc["message"]
+    assert "ConnectCustomKeyStore" in doc["message"]
 
 
 def test_unknown_service_in_scope(server):
@@ -92,7 +92,7 @@ def test_json_error_shape_through_boto3(server):
     import pytest
     from botocore.exceptions import ClientError
     with pytest.raises(ClientError) as e:
-        server.client("kms").list_keys()
+        server.client("kms").describe_custom_key_stores()
     assert e.value.response["Error"]["Code"] == "UnknownOperationException"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 

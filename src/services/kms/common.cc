@@ -1,0 +1,315 @@
+#include "services/kms/common.h"
+
+#include <algorithm>
+#include <map>
+
+#include "crypto/crypto.h"
+#include "services/iam/common.h"
+#include "storage/sealer.h"
+
+namespace bulwark::kms {
+namespace {
+
+constexpr std::string_view kBlobMagic = "KB\x01";
+constexpr size_t kKeyIdSize = 36;  // a UUID
+constexpr size_t kHeaderSize = 3 + kKeyIdSize + 4;
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != kKeyIdSize) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (s[i] == '-')) return false;
+    if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// arn:aws:kms:REGION:ACCOUNT:RESOURCE → (region, account, resource).
+struct ParsedArn {
+  std::string region, account, resource;
+};
+std::optional<ParsedArn> ParseKmsArn(std::string_view arn) {
+  constexpr std::string_view kPrefix = "arn:aws:kms:";
+  if (!arn.starts_with(kPrefix)) return std::nullopt;
+  std::string_view rest = arn.substr(kPrefix.size());
+  const size_t c1 = rest.find(':');
+  if (c1 == std::string_view::npos) return std::nullopt;
+  const size_t c2 = rest.find(':', c1 + 1);
+  if (c2 == std::string_view::npos) return std::nullopt;
+  ParsedArn out{std::string(rest.substr(0, c1)), std::string(rest.substr(c1 + 1, c2 - c1 - 1)),
+                std::string(rest.substr(c2 + 1))};
+  if (out.region.empty() || out.account.size() != 12) return std::nullopt;
+  return out;
+}
+
+std::string AliasKey(std::string_view account, std::string_view region, std::string_view name) {
+  return "kms/" + std::string(account) + "/" + std::string(region) + "/alias/" + std::string(name);
+}
+
+std::string SealPath(std::string_view key_id, uint32_t version) {
+  return "kms/key/" + std::string(key_id) + "/" + std::to_string(version);
+}
+
+// The encryption context as associated data: pairs sorted by key, each string
+// length-prefixed (4 bytes, big-endian), so that no two contexts serialize alike.
+std::string ContextBytes(const Json& context) {
+  std::map<std::string, std::string> sorted;
+  if (context.is_object()) {
+    for (const auto& [k, v] : context.items()) {
+      sorted[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+  }
+  std::string out;
+  auto put = [&](const std::string& s) {
+    const uint32_t n = static_cast<uint32_t>(s.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+    out += s;
+  };
+  for (const auto& [k, v] : sorted) {
+    put(k);
+    put(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status NotFound(std::string message) {
+  return Status::Service("NotFoundException", 400, std::move(message));
+}
+Status Disabled(std::string message) {
+  return Status::Service("DisabledException", 400, std::move(message));
+}
+Status InvalidState(std::string message) {
+  return Status::Service("KMSInvalidStateException", 400, std::move(message));
+}
+Status InvalidCiphertext() { return Status::Service("InvalidCiphertextException", 400, ""); }
+Status IncorrectKey() {
+  return Status::Service("IncorrectKeyException", 400,
+                         "The key ID in the request does not identify a CMK that can perform "
+                         "this operation.");
+}
+Status InvalidKeyUsage(std::string message) {
+  return Status::Service("InvalidKeyUsageException", 400, std::move(message));
+}
+Status Validation(std::string message) {
+  return Status(ErrorKind::kValidation, std::move(message));
+}
+Status AlreadyExists(std::string message) {
+  return Status::Service("AlreadyExistsException", 400, std::move(message));
+}
+Status LimitExceeded(std::string message) {
+  return Status::Service("LimitExceededException", 400, std::move(message));
+}
+Status MalformedPolicy(std::string message) {
+  return Status::Service("MalformedPolicyDocumentException", 400, std::move(message));
+}
+Status Unsupported(std::string message) {
+  return Status::Service("UnsupportedOperationException", 400, std::move(message));
+}
+
+std::string KeyRecordKey(std::string_view key_id) { return "kms/key/" + std::string(key_id); }
+
+std::string KeyListPrefix(std::string_view account, std::string_view region) {
+  return "kms/" + std::string(account) + "/" + std::string(region) + "/keys/";
+}
+
+std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id) {
+  return "arn:aws:kms:" + std::string(region) + ":" + std::string(account) + ":key/" +
+         std::string(key_id);
+}
+
+Result<std::optional<KeyRef>> ResolveKeyId(storage::Transaction& txn, const RequestContext& ctx,
+                                           std::string_view key_id) {
+  std::string region = ctx.region;
+  std::string account = ctx.caller.account_id;
+  std::string resource(key_id);
+  if (key_id.starts_with("arn:")) {
+    std::optional<ParsedArn> arn = ParseKmsArn(key_id);
+    if (!arn) return std::optional<KeyRef>();
+    region = arn->region;
+    account = arn->account;
+    resource = arn->resource;
+  }
+  if (resource.starts_with("alias/")) {
+    ASSIGN_OR_RETURN(std::optional<Json> alias,
+                     iam::Load(txn, AliasKey(account, region, resource.substr(6))));
+    if (!alias) return std::optional<KeyRef>();
+    return std::optional<KeyRef>(
+        KeyRef{alias->value("TargetKeyId", ""), alias->value("AliasArn", "")});
+  }
+  if (key_id.starts_with("arn:")) {
+    if (!resource.starts_with("key/")) return std::optional<KeyRef>();
+    resource = resource.substr(4);
+  }
+  if (!IsUuid(resource)) return std::optional<KeyRef>();
+  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, resource));
+  if (!key || key->value("AWSAccountId", "") != account || key->value("Region", "") != region) {
+    return std::optional<KeyRef>();
+  }
+  return std::optional<KeyRef>(KeyRef{resource, ""});
+}
+
+Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view key_id) {
+  return iam::Load(txn, KeyRecordKey(key_id));
+}
+
+Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx,
+                     std::string_view key_id) {
+  ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(txn, ctx, key_id));
+  if (!ref) {
+    if (key_id.starts_with("alias/") || key_id.find(":alias/") != std::string_view::npos) {
+      const std::string arn = key_id.starts_with("arn:")
+                                  ? std::string(key_id)
+                                  : "arn:aws:kms:" + ctx.region + ":" + ctx.caller.account_id +
+                                        ":" + std::string(key_id);
+      return NotFound("Alias " + arn + " is not found.");
+    }
+    if (key_id.starts_with("arn:aws:kms:") || IsUuid(key_id)) {
+      const std::string arn = key_id.starts_with("arn:")
+                                  ? std::string(key_id)
+                                  : KeyArn(ctx.region, ctx.caller.account_id, key_id);
+      return NotFound("Key '" + arn + "' does not exist");
+    }
+    return NotFound("Invalid keyId '" + std::string(key_id) + "'");
+  }
+  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, ref->key_id));
+  if (!key) return NotFound("Key '" + ref->key_id + "' does not exist");
+  return std::move(*key);
+}
+
+Status SaveKey(storage::Transaction& txn, const Json& key) {
+  return iam::Save(txn, KeyRecordKey(key["KeyId"].get<std::string>()), key);
+}
+
+Status CheckUsable(const Json& key) {
+  const std::string state = key.value("KeyState", "");
+  const std::string arn = key.value("Arn", "");
+  if (state == "Enabled") return Status::Ok();
+  if (state == "Disabled") return Disabled(arn + " is disabled.");
+  return InvalidState(
+      arn + " is " + (state == "PendingDeletion" ? "pending deletion" : "in state " + state) + ".");
+}
+
+Json KeyMetadata(const Json& key) {
+  Json out = {{"AWSAccountId", key["AWSAccountId"]},
+              {"KeyId", key["KeyId"]},
+              {"Arn", key["Arn"]},
+              {"CreationDate", key["CreationDate"]},
+              {"Enabled", key["KeyState"] == "Enabled"},
+              {"Description", key.value("Description", "")},
+              {"KeyUsage", key["KeyUsage"]},
+              {"KeyState", key["KeyState"]},
+              {"Origin", key["Origin"]},
+              {"KeyManager", key.value("KeyManager", "CUSTOMER")},
+              {"CustomerMasterKeySpec", key["KeySpec"]},
+              {"KeySpec", key["KeySpec"]},
+              {"MultiRegion", false}};
+  for (const char* list : {"EncryptionAlgorithms", "SigningAlgorithms", "MacAlgorithms"}) {
+    if (key.contains(list)) out[list] = key[list];
+  }
+  if (key.contains("DeletionDate")) {
+    out["DeletionDate"] = key["DeletionDate"];
+    out["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"];
+  }
+  return out;
+}
+
+uint32_t CurrentVersion(const Json& key) {
+  const Json& versions = key.value("Material", Json::array());
+  return versions.empty() ? 0 : versions.back().value("Version", 0u);
+}
+
+Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_t version) {
+  const std::string key_id = key["KeyId"].get<std::string>();
+  if (version == 0) version = CurrentVersion(key);
+  for (const Json& v : key.value("Material", Json::array())) {
+    if (v.value("Version", 0u) != version) continue;
+    std::optional<std::string> sealed = crypto::Base64Decode(v.value("Sealed", ""));
+    if (!sealed) return Status(ErrorKind::kInternalFailure, "kms: damaged key material record");
+    return ctx.env->sealer->Open(SealPath(key_id, version), *sealed);
+  }
+  return InvalidCiphertext();  // a version this key never had
+}
+
+Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretBytes& material,
+                          int64_t now) {
+  const std::string key_id = key["KeyId"].get<std::string>();
+  const uint32_t version = CurrentVersion(key) + 1;
+  ASSIGN_OR_RETURN(std::string sealed,
+                   ctx.env->sealer->Seal(SealPath(key_id, version), material.view()));
+  if (!key.contains("Material")) key["Material"] = Json::array();
+  key["Material"].push_back(
+      {{"Version", version}, {"Sealed", crypto::Base64Encode(sealed)}, {"Created", now}});
+  return Status::Ok();
+}
+
+std::optional<BlobHeader> ParseBlobHeader(std::string_view blob) {
+  if (blob.size() < kHeaderSize || !blob.starts_with(kBlobMagic)) return std::nullopt;
+  BlobHeader h;
+  h.key_id = std::string(blob.substr(3, kKeyIdSize));
+  if (!IsUuid(h.key_id)) return std::nullopt;
+  for (size_t i = 0; i < 4; ++i) {
+    h.version = (h.version << 8) | static_cast<uint8_t>(blob[3 + kKeyIdSize + i]);
+  }
+  return h;
+}
+
+Result<std::string> SealBlob(const RequestContext& ctx, const Json& key, std::string_view plaintext,
+                             const Json& encryption_context) {
+  const uint32_t version = CurrentVersion(key);
+  std::string header(kBlobMagic);
+  header += key["KeyId"].get<std::string>();
+  for (int shift = 24; shift >= 0; shift -= 8)
+    header.push_back(static_cast<char>(version >> shift));
+  ASSIGN_OR_RETURN(SecretBytes material, Material(ctx, key, version));
+  ASSIGN_OR_RETURN(
+      std::string sealed,
+      crypto::AesGcmSeal(material, plaintext, header + ContextBytes(encryption_context)));
+  return header + sealed;
+}
+
+Result<SecretBytes> OpenBlob(const RequestContext& ctx, const Json& key, std::string_view blob,
+                             const Json& encryption_context) {
+  std::optional<BlobHeader> header = ParseBlobHeader(blob);
+  if (!header || header->key_id != key.value("KeyId", "")) return InvalidCiphertext();
+  Result<SecretBytes> material = Material(ctx, key, header->version);
+  if (!material.ok()) return InvalidCiphertext();
+  Result<SecretBytes> plaintext = crypto::AesGcmOpen(
+      *material, blob.substr(kHeaderSize),
+      std::string(blob.substr(0, kHeaderSize)) + ContextBytes(encryption_context));
+  if (!plaintext.ok()) return InvalidCiphertext();
+  return plaintext;
+}
+
+std::string BlobOf(const Json& input, std::string_view member) {
+  auto it = input.find(member);
+  if (it == input.end()) return std::string();
+  if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
+  if (it->is_string()) return it->get<std::string>();
+  return std::string();
+}
+
+Json BinaryOf(std::string_view bytes) {
+  return Json::binary(Json::binary_t::container_type(bytes.begin(), bytes.end()));
+}
+
+SecretBytes RandomSecret(size_t size) {
+  SecretBytes out(size);
+  crypto::RandomBytes(out.data(), size);
+  return out;
+}
+
+std::string DefaultKeyPolicy(std::string_view account) {
+  const Json doc = {{"Version", "2012-10-17"},
+                    {"Id", "key-default-1"},
+                    {"Statement",
+                     {{{"Sid", "Enable IAM User Permissions"},
+                       {"Effect", "Allow"},
+                       {"Principal", {{"AWS", "arn:aws:iam::" + std::string(account) + ":root"}}},
+                       {"Action", "kms:*"},
+                       {"Resource", "*"}}}}};
+  return doc.dump(2);
+}
+
+}  // namespace bulwark::kms
