@@ -310,6 +310,18 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
       return Denied(ctx, request, set);
     }
   }
+  for (AuthorizationRequest::OtherResource& other : authz.other_resources) {
+    request.action = std::move(other.action);
+    request.resource = std::move(other.resource);
+    request.resource_account = std::move(other.resource_account);
+    request.resource_policy_mode = other.resource_policy ? policy::ResourcePolicyMode::kRequired
+                                                         : policy::ResourcePolicyMode::kOptional;
+    for (auto& [key, value] : other.keys) request.SetKey(key, std::move(value));
+    set.resource = other.resource_policy.get();
+    if (policy::Evaluate(set, request) != policy::Decision::kAllow) {
+      return Denied(ctx, request, set);
+    }
+  }
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/principal.h"
@@ -121,6 +122,17 @@ struct AuthorizationRequest {
   // Further actions the same request must also be allowed (AssumeRole with session tags
   // needs sts:TagSession as well, with SourceIdentity sts:SetSourceIdentity).
   std::vector<std::string> additional_actions;
+  // Further resources the same request acts on, each of which must allow its own action
+  // too (KMS ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
+  // destination key). Evaluated with the request's context and these changes.
+  struct OtherResource {
+    std::string action;
+    std::string resource;
+    std::string resource_account;
+    std::shared_ptr<const policy::Policy> resource_policy;  // must allow when set
+    std::vector<std::pair<std::string, std::string>> keys;  // condition keys to set
+  };
+  std::vector<OtherResource> other_resources;
 };
 
 // Completes the authorization request of one operation before it is evaluated: the

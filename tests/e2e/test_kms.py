@@ -227,3 +227,39 @@ def test_cli_encrypts_and_decrypts(server, tmp_path):
                 "--query", "Plaintext", "--output", "text")
     assert r.returncode == 0, r.stderr
     assert base64.b64decode(r.stdout.strip()) == b"from the cli"
+
+
+def test_reencrypt_needs_from_on_the_source_and_to_on_the_destination(server):
+    acct = server.account_id
+    kms = server.client("kms")
+    a = kms.create_key()["KeyMetadata"]
+    b = kms.create_key()["KeyMetadata"]
+    blob = kms.encrypt(KeyId=a["KeyId"], Plaintext=b"moving", EncryptionContext={"x": "1"})[
+        "CiphertextBlob"]
+    out = kms.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext={"x": "1"},
+                         DestinationKeyId=b["KeyId"], DestinationEncryptionContext={"y": "2"})
+    assert out["SourceKeyId"] == a["Arn"] and out["KeyId"] == b["Arn"]
+    assert kms.decrypt(CiphertextBlob=out["CiphertextBlob"],
+                       EncryptionContext={"y": "2"})["Plaintext"] == b"moving"
+    assert code_of(kms.re_encrypt, CiphertextBlob=blob, DestinationKeyId=b["KeyId"]) == \
+        "InvalidCiphertextException"  # the source context is missing
+    # A user allowed ReEncryptFrom only cannot move data to a key it may not encrypt to.
+    from_only = make_user(server, "carol", {"Effect": "Allow", "Action": "kms:ReEncryptFrom",
+                                           "Resource": "*"})
+    err = error_of(server.client("kms", *from_only).re_encrypt, CiphertextBlob=blob,
+                   SourceEncryptionContext={"x": "1"}, DestinationKeyId=b["KeyId"])
+    assert err["Error"]["Code"] == "AccessDeniedException"
+    assert "kms:ReEncryptTo" in err["Error"]["Message"] and b["Arn"] in err["Error"]["Message"]
+    both = make_user(server, "dan", {"Effect": "Allow", "Action": "kms:ReEncrypt*",
+                                     "Resource": "*"})
+    server.client("kms", *both).re_encrypt(CiphertextBlob=blob, SourceEncryptionContext={"x": "1"},
+                                           DestinationKeyId=b["KeyId"])
+    # kms:ReEncryptOnSameKey.
+    same_only = make_user(server, "erin", {
+        "Effect": "Allow", "Action": "kms:ReEncrypt*", "Resource": "*",
+        "Condition": {"Bool": {"kms:ReEncryptOnSameKey": "true"}}})
+    as_erin = server.client("kms", *same_only)
+    as_erin.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext={"x": "1"},
+                       DestinationKeyId=a["Arn"])
+    assert code_of(as_erin.re_encrypt, CiphertextBlob=blob, SourceEncryptionContext={"x": "1"},
+                   DestinationKeyId=b["KeyId"]) == "AccessDeniedException"

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "crypto/crypto.h"
+#include "policy/parser.h"
 #include "services/iam/common.h"
 #include "storage/sealer.h"
 
@@ -292,6 +293,33 @@ std::string BlobOf(const Json& input, std::string_view member) {
 
 Json BinaryOf(std::string_view bytes) {
   return Json::binary(Json::binary_t::container_type(bytes.begin(), bytes.end()));
+}
+
+void KeyConditionKeys(const Json& key, std::vector<std::pair<std::string, std::string>>* out) {
+  out->emplace_back("kms:KeySpec", key.value("KeySpec", ""));
+  out->emplace_back("kms:KeyUsage", key.value("KeyUsage", ""));
+  out->emplace_back("kms:KeyOrigin", key.value("Origin", ""));
+  for (const Json& tag : key.value("Tags", Json::array())) {
+    out->emplace_back("aws:ResourceTag/" + tag.value("TagKey", ""), tag.value("TagValue", ""));
+  }
+}
+
+std::shared_ptr<const policy::Policy> KeyPolicyOf(const Json& key) {
+  policy::ParseOptions options;
+  options.kind = policy::PolicyKind::kResource;
+  Result<policy::Policy> parsed = policy::ParsePolicy(key.value("Policy", ""), options);
+  return std::make_shared<policy::Policy>(parsed.ok() ? std::move(parsed).value()
+                                                      : policy::Policy());
+}
+
+AuthorizationRequest::OtherResource KeyResource(std::string_view action, const Json& key) {
+  AuthorizationRequest::OtherResource other;
+  other.action = std::string(action);
+  other.resource = key.value("Arn", "");
+  other.resource_account = key.value("AWSAccountId", "");
+  other.resource_policy = KeyPolicyOf(key);
+  KeyConditionKeys(key, &other.keys);
+  return other;
 }
 
 SecretBytes RandomSecret(size_t size) {

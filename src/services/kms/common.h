@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/secret.h"
@@ -83,6 +85,16 @@ Result<SecretBytes> OpenBlob(const RequestContext& ctx, const Json& key, std::st
 // The raw bytes of a blob member of the decoded input ("" when absent).
 std::string BlobOf(const Json& input, std::string_view member);
 Json BinaryOf(std::string_view bytes);
+
+// The condition keys a key brings to a request: kms:KeySpec, kms:KeyUsage,
+// kms:KeyOrigin, aws:ResourceTag/*.
+void KeyConditionKeys(const Json& key, std::vector<std::pair<std::string, std::string>>* out);
+// The key's policy. A stored policy was validated when it was put; one that no longer
+// parses allows nothing.
+std::shared_ptr<const policy::Policy> KeyPolicyOf(const Json& key);
+// `action` on `key` as a further resource of a request: its key policy must allow it,
+// with the key's condition keys (ReEncrypt's destination, the keys of alias operations).
+AuthorizationRequest::OtherResource KeyResource(std::string_view action, const Json& key);
 
 // `size` bytes from the CSPRNG, held as a secret.
 SecretBytes RandomSecret(size_t size);

@@ -1,4 +1,4 @@
-// KMS's cryptographic operations on symmetric keys: Encrypt, Decrypt,
+// KMS's cryptographic operations on symmetric keys: Encrypt, Decrypt, ReEncrypt,
 // GenerateDataKey(WithoutPlaintext), and GenerateRandom.
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
@@ -94,6 +94,29 @@ Result<Json> Decrypt(RequestContext& ctx, const Json& input) {
   return Json{{"KeyId", key["Arn"]},
               {"Plaintext", BinaryOf(plaintext.view())},
               {"EncryptionAlgorithm", kSymmetric}};
+}
+
+// Decrypts under the source key and encrypts under the destination key, the plaintext
+// never leaving the server.
+Result<Json> ReEncrypt(RequestContext& ctx, const Json& input) {
+  const std::string blob = BlobOf(input, "CiphertextBlob");
+  if (input.value("SourceEncryptionAlgorithm", std::string(kSymmetric)) != kSymmetric) {
+    return InvalidCiphertext();
+  }
+  ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+  ASSIGN_OR_RETURN(Json source, DecryptionKey(*txn, ctx, blob, input.value("SourceKeyId", "")));
+  ASSIGN_OR_RETURN(SecretBytes plaintext,
+                   OpenBlob(ctx, source, blob, ContextOf(input, "SourceEncryptionContext")));
+  ASSIGN_OR_RETURN(Json destination, EncryptionKey(*txn, ctx, input.value("DestinationKeyId", ""),
+                                                   input, "DestinationEncryptionAlgorithm"));
+  ASSIGN_OR_RETURN(std::string out_blob,
+                   SealBlob(ctx, destination, plaintext.view(),
+                            ContextOf(input, "DestinationEncryptionContext")));
+  return Json{{"CiphertextBlob", BinaryOf(out_blob)},
+              {"SourceKeyId", source["Arn"]},
+              {"KeyId", destination["Arn"]},
+              {"SourceEncryptionAlgorithm", kSymmetric},
+              {"DestinationEncryptionAlgorithm", kSymmetric}};
 }
 
 Result<Json> GenerateDataKey(RequestContext& ctx, const Json& input) {

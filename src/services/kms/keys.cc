@@ -57,6 +57,8 @@ Status SweepDeletedKeys(storage::Transaction& txn, int64_t now) {
       RETURN_IF_ERROR(txn.Delete(KeyRecordKey(key_id)));
       RETURN_IF_ERROR(txn.Delete(
           KeyListPrefix(key->value("AWSAccountId", ""), key->value("Region", "")) + key_id));
+      // Its aliases go too, as in AWS.
+      RETURN_IF_ERROR(DeleteAliasesOf(txn, *key));
     }
     RETURN_IF_ERROR(txn.Delete(row.key));
   }
@@ -83,6 +85,7 @@ Result<Json> CreateKey(RequestContext& ctx, const Json& input) {
   if (input.contains("CustomKeyStoreId") || input.contains("XksKeyId")) {
     return Unsupported("Custom key stores are not supported.");
   }
+  RETURN_IF_ERROR(CheckTags(input.value("Tags", Json::array())));
   const std::string& account = ctx.caller.account_id;
   std::string policy = input.value("Policy", DefaultKeyPolicy(account));
   RETURN_IF_ERROR(CheckKeyPolicy(policy));
