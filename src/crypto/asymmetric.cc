@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "crypto/crypto.h"
+#include "crypto/evp_util.h"
 
 namespace bulwark::crypto {
 namespace {
@@ -46,27 +47,6 @@ Status Internal(std::string message) {
 
 Status DecryptFailure() { return Invalid("RSA decryption failed"); }
 Status UnwrapFailure() { return Invalid("key material could not be unwrapped"); }
-
-const unsigned char* Bytes(std::string_view s) {
-  static const unsigned char kEmpty = 0;
-  return s.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(s.data());
-}
-
-const EVP_MD* EvpMd(HashAlgorithm hash) {
-  switch (hash) {
-    case HashAlgorithm::kSha1:
-      return EVP_sha1();
-    case HashAlgorithm::kSha224:
-      return EVP_sha224();
-    case HashAlgorithm::kSha256:
-      return EVP_sha256();
-    case HashAlgorithm::kSha384:
-      return EVP_sha384();
-    case HashAlgorithm::kSha512:
-      return EVP_sha512();
-  }
-  return nullptr;
-}
 
 bool IsKind(const EVP_PKEY* pkey, KeyKind kind) {
   // "RSA" does not match id-RSASSA-PSS keys, which KMS never hands out.

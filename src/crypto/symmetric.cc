@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "crypto/evp_util.h"
+
 namespace bulwark::crypto {
 namespace {
 
@@ -20,28 +22,6 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
 // EVP lengths are int; refuse anything that does not fit.
 constexpr size_t kMaxInput = static_cast<size_t>(INT_MAX) - 64;
-
-const unsigned char* Bytes(std::string_view s) {
-  // EVP rejects null pointers in places even for empty input.
-  static const unsigned char kEmpty = 0;
-  return s.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(s.data());
-}
-
-const EVP_MD* EvpMd(HashAlgorithm hash) {
-  switch (hash) {
-    case HashAlgorithm::kSha1:
-      return EVP_sha1();
-    case HashAlgorithm::kSha224:
-      return EVP_sha224();
-    case HashAlgorithm::kSha256:
-      return EVP_sha256();
-    case HashAlgorithm::kSha384:
-      return EVP_sha384();
-    case HashAlgorithm::kSha512:
-      return EVP_sha512();
-  }
-  return nullptr;
-}
 
 const EVP_CIPHER* GcmCipher(size_t key_size) {
   switch (key_size) {
@@ -89,6 +69,28 @@ bool GcmInit(EVP_CIPHER_CTX* ctx, bool encrypt, const EVP_CIPHER* cipher, const 
 }
 
 }  // namespace
+
+const unsigned char* Bytes(std::string_view s) {
+  // EVP rejects null pointers in places even for empty input.
+  static const unsigned char kEmpty = 0;
+  return s.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(s.data());
+}
+
+const EVP_MD* EvpMd(HashAlgorithm hash) {
+  switch (hash) {
+    case HashAlgorithm::kSha1:
+      return EVP_sha1();
+    case HashAlgorithm::kSha224:
+      return EVP_sha224();
+    case HashAlgorithm::kSha256:
+      return EVP_sha256();
+    case HashAlgorithm::kSha384:
+      return EVP_sha384();
+    case HashAlgorithm::kSha512:
+      return EVP_sha512();
+  }
+  return nullptr;
+}
 
 size_t DigestSize(HashAlgorithm hash) {
   switch (hash) {
