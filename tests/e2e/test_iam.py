@@ -213,6 +213,36 @@ def test_listing_permission_can_be_granted_for_one_path(server):
         err["Error"]["Message"]
 
 
+def test_resource_tags_of_users_and_roles_decide(server):
+    """aws:ResourceTag/* and iam:ResourceTag/* carry the tags of the user or role acted
+    on; a tag change applies on the next request."""
+    iam = server.client("iam")
+    by_tag = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}},
+        {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*",
+         "Condition": {"StringEquals": {"iam:ResourceTag/team": "blue"}}}]}
+    as_gil, _, _ = new_user(server, iam, "gil")
+    iam.put_user_policy(UserName="gil", PolicyName="p", PolicyDocument=json.dumps(by_tag))
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{server.account_id}:root"},
+        "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="blue-role", AssumeRolePolicyDocument=json.dumps(trust),
+                    Tags=[{"Key": "team", "Value": "blue"}])
+    iam.create_role(RoleName="red-role", AssumeRolePolicyDocument=json.dumps(trust),
+                    Tags=[{"Key": "team", "Value": "red"}])
+    iam.create_user(UserName="blue-user", Tags=[{"Key": "team", "Value": "blue"}])
+    iam.create_user(UserName="plain-user")
+    assert as_gil.get_role(RoleName="blue-role")["Role"]["RoleName"] == "blue-role"
+    assert error_of(as_gil.get_role, RoleName="red-role")["Error"]["Code"] == "AccessDenied"
+    assert as_gil.get_user(UserName="blue-user")["User"]["UserName"] == "blue-user"
+    assert error_of(as_gil.get_user, UserName="plain-user")["Error"]["Code"] == "AccessDenied"
+    iam.tag_role(RoleName="red-role", Tags=[{"Key": "team", "Value": "blue"}])
+    assert as_gil.get_role(RoleName="red-role")["Role"]["RoleName"] == "red-role"
+    iam.untag_user(UserName="blue-user", TagKeys=["team"])
+    assert error_of(as_gil.get_user, UserName="blue-user")["Error"]["Code"] == "AccessDenied"
+
+
 def test_managed_policy_versions(server):
     iam = server.client("iam")
     as_frank, _, _ = new_user(server, iam, "frank")

@@ -104,6 +104,9 @@ Result<std::shared_ptr<const EntitySummary>> Authority::EntityAt(const std::stri
     auto s = std::make_shared<EntitySummary>();
     s->arn = record->value("Arn", "");
     s->permissions_boundary = record->value("PermissionsBoundary", "");
+    for (const Json& tag : record->value("Tags", Json::array())) {
+      s->tags.emplace_back(tag.value("Key", ""), tag.value("Value", ""));
+    }
     summary = std::move(s);
   }
   std::lock_guard lock(mu_);
@@ -225,6 +228,14 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
                                        : "arn:aws:iam::" + account + ":" +
                                              std::string(target->arn_type) +
                                              input.value("Path", "/") + name;
+      // The tags of the user, role or instance profile acted on, under both names IAM
+      // documents for them.
+      if (entity) {
+        for (const auto& [key, value] : entity->tags) {
+          authz->context.SetKey("aws:ResourceTag/" + key, value);
+          authz->context.SetKey("iam:ResourceTag/" + key, value);
+        }
+      }
     }
   } else if (op.resource_pattern.ends_with("/")) {
     // Listings (ListUsers, ListRoles…) act on the path they list, "user" + PathPrefix

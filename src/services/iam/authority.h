@@ -28,8 +28,9 @@ struct PrincipalPolicies {
 
 // What authorization needs of the user, group or role a request acts on.
 struct EntitySummary {
-  std::string arn;                   // with the entity's path
-  std::string permissions_boundary;  // policy ARN, or empty
+  std::string arn;                                        // with the entity's path
+  std::string permissions_boundary;                       // policy ARN, or empty
+  std::vector<std::pair<std::string, std::string>> tags;  // aws:ResourceTag/*
 };
 
 class Authority {
