@@ -4,6 +4,7 @@
 #include "crypto/asymmetric.h"
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/encoder.h>
 #include <openssl/err.h>
@@ -12,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include <climits>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -136,6 +138,20 @@ Result<KeySpec> SpecOf(const EVP_PKEY* pkey) {
   if (name == "secp521r1" || name == "P-521") return KeySpec::kEccNistP521;
   if (name == "secp256k1") return KeySpec::kEccSecgP256k1;
   return Invalid("EC key is not on P-256, P-384, P-521 or secp256k1");
+}
+
+// OpenSSL's name of an ECC key spec's curve.
+const char* CurveName(KeySpec spec) {
+  switch (spec) {
+    case KeySpec::kEccNistP256:
+      return "P-256";
+    case KeySpec::kEccNistP384:
+      return "P-384";
+    case KeySpec::kEccNistP521:
+      return "P-521";
+    default:
+      return "secp256k1";
+  }
 }
 
 bool IsPss(SigningAlgorithm alg) {
@@ -346,11 +362,7 @@ Result<KeyPair> GenerateKeyPair(KeySpec spec) {
       return Internal("RSA key generation setup failed");
     }
   } else {
-    const char* group = spec == KeySpec::kEccNistP256   ? "P-256"
-                        : spec == KeySpec::kEccNistP384 ? "P-384"
-                        : spec == KeySpec::kEccNistP521 ? "P-521"
-                                                        : "secp256k1";
-    if (EVP_PKEY_CTX_set_group_name(ctx.get(), group) <= 0) {
+    if (EVP_PKEY_CTX_set_group_name(ctx.get(), CurveName(spec)) <= 0) {
       return Internal("EC key generation setup failed");
     }
   }
@@ -579,6 +591,100 @@ Result<SecretBytes> RsaDecrypt(const SecretBytes& private_key, EncryptionAlgorit
 }
 
 // --- Key material import --------------------------------------------------------------
+
+// --- Key agreement --------------------------------------------------------------------
+
+Result<SecretBytes> DeriveSharedSecret(const SecretBytes& private_key,
+                                       std::string_view peer_public_key) {
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> own, ParsePrivateKey(private_key));
+  if (!IsKind(own.get(), KeyKind::kEc)) return Invalid("key agreement needs an EC private key");
+  ASSIGN_OR_RETURN(KeySpec own_spec, SpecOf(own.get()));
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> peer, ParsePublicKey(peer_public_key));
+  // Only a named curve, and the same one: explicit parameters (which OpenSSL matches to
+  // a named curve even with a wrong cofactor) are refused.
+  char encoding[32] = {0};
+  size_t encoding_len = 0;
+  Result<KeySpec> peer_spec = SpecOf(peer.get());
+  if (!peer_spec.ok() || *peer_spec != own_spec ||
+      EVP_PKEY_get_utf8_string_param(peer.get(), OSSL_PKEY_PARAM_EC_ENCODING, encoding,
+                                     sizeof(encoding), &encoding_len) != 1 ||
+      std::string_view(encoding, encoding_len) != OSSL_PKEY_EC_ENCODING_GROUP) {
+    return Invalid("the public key is not on the curve of the private key");
+  }
+  Ptr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, peer.get(), nullptr));
+  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+    return Invalid("the public key is not a valid point of its curve");
+  }
+  Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own.get(), nullptr));
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0) return Internal("ECDH setup failed");
+  if (EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) <= 0) {
+    return Invalid("the public key cannot be used for key agreement");
+  }
+  size_t size = 0;
+  if (EVP_PKEY_derive(ctx.get(), nullptr, &size) <= 0 || size == 0) {
+    return Internal("ECDH failed");
+  }
+  SecretBytes secret(size);
+  if (EVP_PKEY_derive(ctx.get(), secret.data(), &size) <= 0) return Internal("ECDH failed");
+  if (size != secret.size()) return SecretBytes(secret.data(), size);
+  return secret;
+}
+
+Result<SecretBytes> EcPrivateKeyFromScalar(KeySpec spec, std::string_view scalar) {
+  // The DER OID of each curve and its field size in bytes.
+  struct Curve {
+    std::string_view oid;
+    size_t size;
+  };
+  Curve curve;
+  switch (spec) {
+    case KeySpec::kEccNistP256:
+      curve = {std::string_view("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8), 32};
+      break;
+    case KeySpec::kEccNistP384:
+      curve = {std::string_view("\x2b\x81\x04\x00\x22", 5), 48};
+      break;
+    case KeySpec::kEccNistP521:
+      curve = {std::string_view("\x2b\x81\x04\x00\x23", 5), 66};
+      break;
+    case KeySpec::kEccSecgP256k1:
+      curve = {std::string_view("\x2b\x81\x04\x00\x0a", 5), 32};
+      break;
+    default:
+      return Invalid("not an ECC key spec");
+  }
+  while (!scalar.empty() && scalar.front() == '\0') scalar.remove_prefix(1);
+  if (scalar.empty() || scalar.size() > curve.size) {
+    return Invalid("the scalar is not a private key of the curve");
+  }
+  // RFC 5915 ECPrivateKey without its optional public key, which OpenSSL's decoder
+  // computes from the scalar: SEQUENCE { INTEGER 1, OCTET STRING d, [0] OID }. Every
+  // length here is below 128, so each fits one byte.
+  SecretBytes der(2 + 3 + 2 + curve.size + 4 + curve.oid.size());
+  uint8_t* out = der.data();
+  size_t i = 0;
+  out[i++] = 0x30;
+  out[i++] = static_cast<uint8_t>(der.size() - 2);
+  out[i++] = 0x02;
+  out[i++] = 0x01;
+  out[i++] = 0x01;
+  out[i++] = 0x04;
+  out[i++] = static_cast<uint8_t>(curve.size);
+  std::memset(out + i, 0, curve.size - scalar.size());
+  std::memcpy(out + i + curve.size - scalar.size(), scalar.data(), scalar.size());
+  i += curve.size;
+  out[i++] = 0xa0;
+  out[i++] = static_cast<uint8_t>(curve.oid.size() + 2);
+  out[i++] = 0x06;
+  out[i++] = static_cast<uint8_t>(curve.oid.size());
+  std::memcpy(out + i, curve.oid.data(), curve.oid.size());
+  const unsigned char* p = der.data();
+  Ptr<EVP_PKEY> pkey(d2i_PrivateKey(EVP_PKEY_EC, nullptr, &p, static_cast<long>(der.size())));
+  if (!pkey || p != der.data() + der.size()) {
+    return Invalid("the scalar is not a private key of the curve");
+  }
+  return EncodePrivateKey(pkey.get());
+}
 
 std::string_view WrappingAlgorithmName(WrappingAlgorithm alg) {
   switch (alg) {

@@ -145,6 +145,19 @@ Result<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key, HashAlgorithm
                                    HashAlgorithm mgf1_hash, std::string_view label,
                                    std::string_view ciphertext);
 
+// --- Key agreement (DeriveSharedSecret) -----------------------------------------------
+
+// ECDH (SP 800-56A, the plain shared secret Z: the x-coordinate of d * Q, as long as the
+// curve's field) between a PKCS#8 EC private key and a peer's SubjectPublicKeyInfo on
+// the same named curve. kValidation for a peer key that does not parse, is not on a
+// named curve, is on another curve than the private key, or is not a valid point.
+Result<SecretBytes> DeriveSharedSecret(const SecretBytes& private_key,
+                                       std::string_view peer_public_key);
+
+// A PKCS#8 EC private key from its big-endian scalar (leading zero bytes allowed) on a
+// KMS ECC key spec's curve: known-answer tests, and key material given as a raw scalar.
+Result<SecretBytes> EcPrivateKeyFromScalar(KeySpec spec, std::string_view scalar);
+
 // --- Key material import (GetParametersForImport / ImportKeyMaterial) ------------------
 
 // KMS's AlgorithmSpec for wrapping key material (those Bulwark implements; not the

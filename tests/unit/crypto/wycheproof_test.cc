@@ -1,6 +1,6 @@
 // Known-answer tests over Project Wycheproof's vectors (../shared/corpus/kms/wycheproof/
 // testvectors_v1, read in place): AES-GCM, AES-KWP, HMAC-SHA2, RSAES-OAEP, RSASSA-PSS,
-// RSASSA-PKCS1-v1_5 and ECDSA verification, through the functions KMS calls.
+// RSASSA-PKCS1-v1_5 and ECDSA verification, and ECDH, through the functions KMS calls.
 //
 // Every "valid" vector must pass and every "invalid" one must fail. "acceptable" vectors
 // (legal but dubious inputs) are run and their outcome is printed and pinned: RSA
@@ -380,6 +380,56 @@ INSTANTIATE_TEST_SUITE_P(
         "ecdsa_secp384r1_sha384_test.json", "ecdsa_secp521r1_sha512_test.json",
         "ecdsa_secp256k1_sha256_test.json"),
     ParamName);
+
+// --- ECDH (DeriveSharedSecret) --------------------------------------------------------
+
+// KMS's key agreement: the private scalar as a PKCS#8 key of the file's curve, the peer
+// as SubjectPublicKeyInfo DER. "acceptable" vectors (compressed points, unused or
+// unnamed-curve parameters, DER quirks) run and are tallied either way: explicit curve
+// parameters are refused, since KMS keys are on named curves only.
+class WycheproofEcdh : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(WycheproofEcdh, AllVectors) {
+  const std::string file = GetParam();
+  const json doc = Load(file);
+  Tally tally;
+  for (const json& group : doc.at("testGroups")) {
+    ASSERT_EQ(group.at("encoding"), "asn") << file;
+    const std::string curve = group.at("curve");
+    const std::optional<KeySpec> spec = curve == "secp256r1"   ? KeySpec::kEccNistP256
+                                        : curve == "secp384r1" ? KeySpec::kEccNistP384
+                                        : curve == "secp521r1" ? KeySpec::kEccNistP521
+                                        : curve == "secp256k1"
+                                            ? std::optional(KeySpec::kEccSecgP256k1)
+                                            : std::nullopt;
+    ASSERT_TRUE(spec.has_value()) << file << ": " << curve;
+    for (const json& t : group.at("tests")) {
+      const std::string where = Where(file, t);
+      Result<SecretBytes> own = EcPrivateKeyFromScalar(*spec, Unhex(t.at("private")));
+      ASSERT_TRUE(own.ok()) << where << ": " << own.status().message();
+      Result<SecretBytes> shared = DeriveSharedSecret(*own, Unhex(t.at("public")));
+      const std::optional<bool> expected = Expected(t);
+      if (shared.ok()) {
+        EXPECT_EQ(HexEncode(shared->view()), t.at("shared").get<std::string>()) << where;
+      } else {
+        EXPECT_EQ(shared.status().kind(), ErrorKind::kValidation) << where;
+      }
+      if (!expected.has_value()) {
+        (shared.ok() ? tally.acceptable_accepted : tally.acceptable_rejected)++;
+        continue;
+      }
+      EXPECT_EQ(shared.ok(), *expected)
+          << where << ": " << (shared.ok() ? "" : shared.status().message());
+      (*expected ? tally.valid : tally.invalid)++;
+    }
+  }
+  tally.Finish(file, doc);
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, WycheproofEcdh,
+                         ::testing::Values("ecdh_secp256r1_test.json", "ecdh_secp384r1_test.json",
+                                           "ecdh_secp521r1_test.json", "ecdh_secp256k1_test.json"),
+                         ParamName);
 
 }  // namespace
 }  // namespace bulwark::crypto
