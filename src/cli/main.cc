@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "server/access_log.h"
 #include "server/bootstrap.h"
+#include "server/maintenance.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "server/registry.h"
@@ -32,6 +33,7 @@ struct ServeFlags {
   size_t max_connections = 4096;
   int header_timeout = 30;
   int body_timeout = 60;
+  int maintenance_interval = 10;  // seconds between maintenance passes
 };
 
 bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
@@ -108,6 +110,8 @@ int Serve(const ServeFlags& flags) {
         .count();
   };
   server::Pipeline pipeline(registry, &env, dir->credentials.get(), &metrics, access_log->get());
+  // Work that comes due as time passes (KMS key deletions and rotations...).
+  server::Maintenance maintenance(registry, &env, std::chrono::seconds(flags.maintenance_interval));
   auto srv = http::Server::Create(options, &pipeline);
   if (!srv.ok()) {
     std::fprintf(stderr, "bulwark: %s\n", srv.status().message().c_str());
@@ -137,6 +141,7 @@ int Serve(const ServeFlags& flags) {
       dir->credentials_file.c_str(), host_for_url.c_str(), server->port());
   std::fflush(stdout);
   pipeline.SetReady(true);
+  maintenance.Start();
 
   std::thread signal_thread([&] {
     int sig = 0;
@@ -148,6 +153,7 @@ int Serve(const ServeFlags& flags) {
     server->Shutdown();
   });
   server->Run();
+  maintenance.Stop();
   // Run() returns only after Shutdown(); wake the signal thread if it is still waiting.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
@@ -257,6 +263,12 @@ int main(int argc, char** argv) {
       ->add_option("--body-timeout", flags.body_timeout,
                    "Seconds to receive a request body or send a response")
       ->envname("BULWARK_BODY_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--maintenance-interval", flags.maintenance_interval,
+                   "Seconds between passes over work that comes due (key deletions, rotations)")
+      ->envname("BULWARK_MAINTENANCE_INTERVAL")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   auto* admin = app.add_subcommand("admin", "Operator tasks on a data directory");

@@ -203,6 +203,30 @@ Status Denied(RequestContext& ctx, const policy::RequestContext& request,
                                               " on resource: " + request.resource + " " + why);
 }
 
+// The policies allow the request, or a KMS grant does and no policy explicitly denies
+// it. A grant to the caller's account needs the identity policies to allow as well.
+bool Allowed(const policy::PolicySet& set, const policy::RequestContext& request,
+             AuthorizationRequest::Grant grant) {
+  const policy::Decision decision = policy::Evaluate(set, request);
+  if (decision == policy::Decision::kAllow) return true;
+  if (decision == policy::Decision::kExplicitDeny) return false;
+  switch (grant) {
+    case AuthorizationRequest::Grant::kNone:
+      return false;
+    case AuthorizationRequest::Grant::kPrincipal:
+      return true;
+    case AuthorizationRequest::Grant::kAccount: {
+      policy::PolicySet identity = set;
+      identity.resource = nullptr;
+      policy::RequestContext own = request;
+      own.resource_policy_mode = policy::ResourcePolicyMode::kOptional;
+      own.resource_account = request.principal_account;
+      return policy::Evaluate(identity, own) == policy::Decision::kAllow;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Pipeline::Impl {
@@ -303,7 +327,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   for (const policy::Policy& p : policies->boundary) set.permissions_boundaries.push_back(&p);
   for (const policy::Policy& p : policies->session) set.session.push_back(&p);
   set.resource = authz.resource_policy.get();
-  if (policy::Evaluate(set, request) != policy::Decision::kAllow) return Denied(ctx, request, set);
+  if (!Allowed(set, request, authz.grant)) return Denied(ctx, request, set);
   for (std::string& action : authz.additional_actions) {
     request.action = std::move(action);
     if (policy::Evaluate(set, request) != policy::Decision::kAllow) {
@@ -318,9 +342,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
                                                          : policy::ResourcePolicyMode::kOptional;
     for (auto& [key, value] : other.keys) request.SetKey(key, std::move(value));
     set.resource = other.resource_policy.get();
-    if (policy::Evaluate(set, request) != policy::Decision::kAllow) {
-      return Denied(ctx, request, set);
-    }
+    if (!Allowed(set, request, other.grant)) return Denied(ctx, request, set);
   }
   return Status::Ok();
 }

@@ -125,12 +125,18 @@ struct AuthorizationRequest {
   // Further resources the same request acts on, each of which must allow its own action
   // too (KMS ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
   // destination key). Evaluated with the request's context and these changes.
+  // A KMS grant on the resource that allows the request, whatever the policies say but
+  // an explicit deny: kPrincipal, a grant to the caller (or its role); kAccount, a grant
+  // to the caller's account, which its identity policies must allow as well.
+  enum class Grant { kNone, kPrincipal, kAccount };
+  Grant grant = Grant::kNone;
   struct OtherResource {
     std::string action;
     std::string resource;
     std::string resource_account;
     std::shared_ptr<const policy::Policy> resource_policy;  // must allow when set
     std::vector<std::pair<std::string, std::string>> keys;  // condition keys to set
+    Grant grant = Grant::kNone;
   };
   std::vector<OtherResource> other_resources;
 };
@@ -143,6 +149,11 @@ struct AuthorizationRequest {
 using AuthorizationHook = Status (*)(RequestContext& ctx, const OperationSpec& op,
                                      const Json& input, AuthorizationRequest* request);
 
+// Work a service does on its own as time passes (KMS: destroying keys whose deletion
+// window ended, automatic rotations, expiring imported key material), called by the
+// server every few seconds and never at the same time as itself.
+using MaintenanceHook = Status (*)(ServiceEnvironment& env);
+
 struct ServiceSpec {
   std::string_view model_name;  // models/<name>.json
   std::span<const OperationSpec> operations;
@@ -150,6 +161,7 @@ struct ServiceSpec {
   // The root user is bound by the resource policy of the resource it acts on (KMS key
   // policies), not allowed everything in its account.
   bool resource_policy_binds_root = false;
+  MaintenanceHook maintain = nullptr;
 };
 
 }  // namespace bulwark

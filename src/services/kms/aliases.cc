@@ -152,6 +152,17 @@ Status DeleteAliasesOf(storage::Transaction& txn, const Json& key) {
   return Status::Ok();
 }
 
+Status SaveAlias(storage::Transaction& txn, const RequestContext& ctx, std::string_view name,
+                 std::string_view key_id, int64_t now) {
+  const Json alias = {{"AliasName", name},
+                      {"AliasArn", AliasArn(ctx, name)},
+                      {"TargetKeyId", key_id},
+                      {"CreationDate", now},
+                      {"LastUpdatedDate", now}};
+  RETURN_IF_ERROR(iam::Save(txn, AliasRecordKey(ctx, name), alias));
+  return txn.Put(KeyAliasesPrefix(key_id) + ShortName(name), "");
+}
+
 Result<Json> CreateAlias(RequestContext& ctx, const Json& input) {
   const std::string name = input.value("AliasName", "");
   RETURN_IF_ERROR(CheckSettableAliasName(name));
@@ -166,14 +177,7 @@ Result<Json> CreateAlias(RequestContext& ctx, const Json& input) {
   }
   ASSIGN_OR_RETURN(Json key, TargetKey(*txn, ctx, input.value("TargetKeyId", "")));
   RETURN_IF_ERROR(CheckRoomForAlias(*txn, key));
-  const std::string key_id = key["KeyId"].get<std::string>();
-  const Json alias = {{"AliasName", name},
-                      {"AliasArn", AliasArn(ctx, name)},
-                      {"TargetKeyId", key_id},
-                      {"CreationDate", now},
-                      {"LastUpdatedDate", now}};
-  RETURN_IF_ERROR(iam::Save(*txn, record_key, alias));
-  RETURN_IF_ERROR(txn->Put(KeyAliasesPrefix(key_id) + ShortName(name), ""));
+  RETURN_IF_ERROR(SaveAlias(*txn, ctx, name, key["KeyId"].get<std::string>(), now));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
 }

@@ -108,6 +108,26 @@ Status MalformedPolicy(std::string message) {
 Status Unsupported(std::string message) {
   return Status::Service("UnsupportedOperationException", 400, std::move(message));
 }
+Status InvalidSignature() { return Status::Service("KMSInvalidSignatureException", 400, ""); }
+Status InvalidMac() { return Status::Service("KMSInvalidMacException", 400, ""); }
+
+Status CheckDryRun(const Json& input) {
+  if (auto it = input.find("DryRun"); it != input.end() && it->is_boolean() && it->get<bool>()) {
+    return Status::Service("DryRunOperationException", 412,
+                           "The request would have succeeded, but the DryRun option is set.");
+  }
+  return Status::Ok();
+}
+
+Status WrongKeyUsage(const Json& key, std::string_view operation) {
+  return InvalidKeyUsage(key.value("Arn", "") + " key usage is " + key.value("KeyUsage", "") +
+                         " which is not valid for " + std::string(operation) + ".");
+}
+
+Status IncompatibleAlgorithm(std::string_view algorithm, const Json& key) {
+  return InvalidKeyUsage("Algorithm " + std::string(algorithm) + " is incompatible with key spec " +
+                         key.value("KeySpec", "") + ".");
+}
 
 std::string KeyRecordKey(std::string_view key_id) { return "kms/key/" + std::string(key_id); }
 
@@ -188,8 +208,25 @@ Status CheckUsable(const Json& key) {
   const std::string arn = key.value("Arn", "");
   if (state == "Enabled") return Status::Ok();
   if (state == "Disabled") return Disabled(arn + " is disabled.");
-  return InvalidState(
-      arn + " is " + (state == "PendingDeletion" ? "pending deletion" : "in state " + state) + ".");
+  if (state == "PendingDeletion") return InvalidState(arn + " is pending deletion.");
+  if (state == "PendingImport") return InvalidState(arn + " is pending import.");
+  return InvalidState(arn + " is in state " + state + ".");
+}
+
+Result<Json> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
+                       std::string_view key_id, std::string_view usage,
+                       std::string_view operation) {
+  ASSIGN_OR_RETURN(Json key, LoadKey(txn, ctx, key_id));
+  RETURN_IF_ERROR(CheckUsable(key));
+  if (key.value("KeyUsage", "") != usage) return WrongKeyUsage(key, operation);
+  return key;
+}
+
+bool IsSymmetricKey(const Json& key) { return key.value("KeySpec", "") == "SYMMETRIC_DEFAULT"; }
+bool IsHmacKey(const Json& key) { return key.value("KeySpec", "").starts_with("HMAC_"); }
+bool IsAsymmetricKey(const Json& key) {
+  const std::string spec = key.value("KeySpec", "");
+  return spec.starts_with("RSA_") || spec.starts_with("ECC_");
 }
 
 Json KeyMetadata(const Json& key) {
@@ -206,8 +243,15 @@ Json KeyMetadata(const Json& key) {
               {"CustomerMasterKeySpec", key["KeySpec"]},
               {"KeySpec", key["KeySpec"]},
               {"MultiRegion", false}};
-  for (const char* list : {"EncryptionAlgorithms", "SigningAlgorithms", "MacAlgorithms"}) {
+  for (const char* list :
+       {"EncryptionAlgorithms", "SigningAlgorithms", "MacAlgorithms", "KeyAgreementAlgorithms"}) {
     if (key.contains(list)) out[list] = key[list];
+  }
+  if (IsSymmetricKey(key) && !CurrentMaterialId(key).empty()) {
+    out["CurrentKeyMaterialId"] = CurrentMaterialId(key);
+  }
+  for (const char* member : {"ExpirationModel", "ValidTo"}) {
+    if (key.contains(member)) out[member] = key[member];
   }
   if (key.contains("DeletionDate")) {
     out["DeletionDate"] = key["DeletionDate"];
@@ -226,6 +270,8 @@ Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_
   if (version == 0) version = CurrentVersion(key);
   for (const Json& v : key.value("Material", Json::array())) {
     if (v.value("Version", 0u) != version) continue;
+    // Deleted imported material (the key is PendingImport until it comes back).
+    if (!v.contains("Sealed")) return InvalidState(key.value("Arn", "") + " is pending import.");
     std::optional<std::string> sealed = crypto::Base64Decode(v.value("Sealed", ""));
     if (!sealed) return Status(ErrorKind::kInternalFailure, "kms: damaged key material record");
     return ctx.env->sealer->Open(SealPath(key_id, version), *sealed);
@@ -234,15 +280,61 @@ Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_
 }
 
 Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretBytes& material,
-                          int64_t now) {
+                          int64_t now, std::string_view rotation_type) {
   const std::string key_id = key["KeyId"].get<std::string>();
   const uint32_t version = CurrentVersion(key) + 1;
   ASSIGN_OR_RETURN(std::string sealed,
                    ctx.env->sealer->Seal(SealPath(key_id, version), material.view()));
   if (!key.contains("Material")) key["Material"] = Json::array();
-  key["Material"].push_back(
-      {{"Version", version}, {"Sealed", crypto::Base64Encode(sealed)}, {"Created", now}});
+  uint8_t id[32];
+  crypto::RandomBytes(id, sizeof(id));
+  Json entry = {{"Version", version},
+                {"Sealed", crypto::Base64Encode(sealed)},
+                {"Created", now},
+                {"MaterialId", crypto::HexEncode(id, sizeof(id))}};
+  if (!rotation_type.empty()) entry["RotationType"] = std::string(rotation_type);
+  key["Material"].push_back(std::move(entry));
   return Status::Ok();
+}
+
+std::string CurrentMaterialId(const Json& key) {
+  const Json& versions = key.value("Material", Json::array());
+  return versions.empty() ? std::string() : versions.back().value("MaterialId", "");
+}
+
+std::string MaterialIdOf(const Json& key, uint32_t version) {
+  for (const Json& v : key.value("Material", Json::array())) {
+    if (v.value("Version", 0u) == version) return v.value("MaterialId", "");
+  }
+  return std::string();
+}
+
+std::string MaterialSealPath(std::string_view key_id, uint32_t version) {
+  return SealPath(key_id, version);
+}
+
+std::string PublicKeyOf(const Json& key) {
+  return crypto::Base64Decode(key.value("PublicKey", "")).value_or(std::string());
+}
+
+std::string DueKey(std::string_view kind, int64_t when, std::string_view key_id) {
+  std::string date = std::to_string(std::max<int64_t>(when, 0));
+  return "kms/due/" + std::string(kind) + "/" + std::string(20 - date.size(), '0') + date + "/" +
+         std::string(key_id);
+}
+
+Result<std::vector<std::string>> TakeDue(storage::Transaction& txn, std::string_view kind,
+                                         int64_t now, size_t batch) {
+  const std::string prefix = "kms/due/" + std::string(kind) + "/";
+  ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn.Scan(prefix, "", batch));
+  std::vector<std::string> due;
+  for (const storage::KeyValue& row : rows) {
+    const std::string_view rest = std::string_view(row.key).substr(prefix.size());
+    if (rest.size() < 22 || std::stoll(std::string(rest.substr(0, 20))) > now) break;
+    due.emplace_back(rest.substr(21));
+    RETURN_IF_ERROR(txn.Delete(row.key));
+  }
+  return due;
 }
 
 std::optional<BlobHeader> ParseBlobHeader(std::string_view blob) {

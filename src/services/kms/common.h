@@ -6,7 +6,13 @@
 //   id alone): the KeyMetadata fields, "Policy", "Tags", "Region", and "Material": the
 //   key's versions [{"Version": n, "Sealed": base64, "Created": t}], sealed under the
 //   path "kms/key/KEY-ID/N". The newest version encrypts; every version decrypts.
+//   Each version also has "MaterialId" (64 hex digits, KMS's KeyMaterialId) and, when a
+//   rotation made it, "RotationType" (AUTOMATIC, ON_DEMAND). Asymmetric keys have one
+//   version, a PKCS#8 private key, and their SubjectPublicKeyInfo as "PublicKey"
+//   (base64); HMAC keys one version of raw key bytes.
 // - "kms/ACCOUNT/REGION/keys/KEY-ID": the account's listing of its keys (empty value).
+// - "kms/due/KIND/<20-digit time>/KEY-ID": work due at a time (deletion, rotation,
+//   expiry of imported material), taken by the maintenance sweep in time order.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +40,16 @@ Status AlreadyExists(std::string message);
 Status LimitExceeded(std::string message);
 Status MalformedPolicy(std::string message);
 Status Unsupported(std::string message);
+// KMSInvalidSignatureException / KMSInvalidMacException (empty messages, as AWS's).
+Status InvalidSignature();
+Status InvalidMac();
+// DryRunOperationException (HTTP 412) when the request's DryRun is true; call it after
+// every check the operation makes and before it acts.
+Status CheckDryRun(const Json& input);
+// "<key ARN> key usage is USAGE which is not valid for OPERATION."
+Status WrongKeyUsage(const Json& key, std::string_view operation);
+// "Algorithm ALG is incompatible with key spec SPEC."
+Status IncompatibleAlgorithm(std::string_view algorithm, const Json& key);
 
 std::string KeyRecordKey(std::string_view key_id);
 std::string KeyListPrefix(std::string_view account, std::string_view region);
@@ -57,15 +73,39 @@ Status SaveKey(storage::Transaction& txn, const Json& key);
 // A key that may be used for cryptography: Enabled; DisabledException,
 // KMSInvalidStateException (pending deletion or import) otherwise.
 Status CheckUsable(const Json& key);
+// The key a cryptographic operation names: usable (CheckUsable), of KeyUsage `usage`
+// (InvalidKeyUsageException otherwise).
+Result<Json> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
+                       std::string_view key_id, std::string_view usage, std::string_view operation);
+
+// What a key's KeySpec makes it.
+bool IsSymmetricKey(const Json& key);   // SYMMETRIC_DEFAULT
+bool IsHmacKey(const Json& key);        // HMAC_*
+bool IsAsymmetricKey(const Json& key);  // RSA_*, ECC_*
 // The KeyMetadata shape of a record.
 Json KeyMetadata(const Json& key);
 
 // The key material of `version` (the newest when 0), unsealed.
 Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_t version = 0);
 uint32_t CurrentVersion(const Json& key);
-// Adds a new version of freshly generated material (32 random bytes for symmetric keys).
+// Adds a new version of key material, sealed, with a fresh KeyMaterialId;
+// `rotation_type` (AUTOMATIC, ON_DEMAND) when a rotation made it.
 Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretBytes& material,
-                          int64_t now);
+                          int64_t now, std::string_view rotation_type = {});
+// The KeyMaterialId of the current version, or of `version` ("" when there is none).
+std::string CurrentMaterialId(const Json& key);
+std::string MaterialIdOf(const Json& key, uint32_t version);
+// The storage path a material version is sealed under ("kms/key/KEY-ID/N").
+std::string MaterialSealPath(std::string_view key_id, uint32_t version);
+// The SubjectPublicKeyInfo (DER) of an asymmetric key.
+std::string PublicKeyOf(const Json& key);
+
+// Work due at a time, per kind ("deletion", "rotation", "expiry"):
+// "kms/due/KIND/<20-digit time>/KEY-ID".
+std::string DueKey(std::string_view kind, int64_t when, std::string_view key_id);
+// Removes and returns up to `batch` key ids whose work of `kind` is due at `now`.
+Result<std::vector<std::string>> TakeDue(storage::Transaction& txn, std::string_view kind,
+                                         int64_t now, size_t batch);
 
 // The ciphertext blob of symmetric keys:
 //   "KB" 0x01 | key id (36 ASCII) | material version (4, big-endian) | AES-GCM sealed

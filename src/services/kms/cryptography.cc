@@ -1,5 +1,8 @@
-// KMS's cryptographic operations on symmetric keys: Encrypt, Decrypt, ReEncrypt,
-// GenerateDataKey(WithoutPlaintext), and GenerateRandom.
+// KMS's encryption operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext)
+// and GenerateRandom. Symmetric keys seal KMS's own ciphertext blob (common.h); RSA keys of
+// usage ENCRYPT_DECRYPT take RSAES-OAEP, whose ciphertext is the plain RSA ciphertext, so
+// that anyone holding the public key (GetPublicKey) can encrypt for the key.
+#include "crypto/asymmetric.h"
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/kms/common.h"
@@ -9,41 +12,97 @@ namespace bulwark::kms {
 namespace {
 
 constexpr std::string_view kSymmetric = "SYMMETRIC_DEFAULT";
-
-// The symmetric key a request names, usable for encryption.
-Result<Json> EncryptionKey(storage::Transaction& txn, RequestContext& ctx, std::string_view key_id,
-                           const Json& input, std::string_view algorithm_member) {
-  ASSIGN_OR_RETURN(Json key, LoadKey(txn, ctx, key_id));
-  RETURN_IF_ERROR(CheckUsable(key));
-  if (key.value("KeyUsage", "") != "ENCRYPT_DECRYPT") {
-    return InvalidKeyUsage(key.value("Arn", "") + " key usage is " + key.value("KeyUsage", "") +
-                           " which is not valid for this operation.");
-  }
-  const std::string algorithm = input.value(std::string(algorithm_member), std::string(kSymmetric));
-  if (algorithm != kSymmetric) {
-    return InvalidKeyUsage("The encryption algorithm " + algorithm +
-                           " is not supported by the key " + key.value("Arn", "") + ".");
-  }
-  return key;
-}
-
-// The key a ciphertext names, checked against the request's KeyId when one is given.
-Result<Json> DecryptionKey(storage::Transaction& txn, RequestContext& ctx, std::string_view blob,
-                           std::string_view requested_key_id) {
-  std::optional<BlobHeader> header = ParseBlobHeader(blob);
-  if (!header) return InvalidCiphertext();
-  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, header->key_id));
-  if (!key) return InvalidCiphertext();
-  if (!requested_key_id.empty()) {
-    ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(txn, ctx, requested_key_id));
-    if (!ref || ref->key_id != header->key_id) return IncorrectKey();
-  }
-  RETURN_IF_ERROR(CheckUsable(*key));
-  return std::move(*key);
-}
+constexpr std::string_view kEncryptDecrypt = "ENCRYPT_DECRYPT";
 
 Json ContextOf(const Json& input, const char* member) {
   return input.value(member, Json::object());
+}
+
+// An encryption context is bound to symmetric ciphertexts only.
+Status CheckContextFits(const Json& key, const Json& context) {
+  if (!IsSymmetricKey(key) && context.is_object() && !context.empty()) {
+    return Validation("EncryptionContext is not supported with asymmetric KMS keys.");
+  }
+  return Status::Ok();
+}
+
+// The RSA encryption algorithm `algorithm` names for `key`, or IncompatibleAlgorithm.
+Result<crypto::EncryptionAlgorithm> RsaAlgorithm(const Json& key, std::string_view algorithm) {
+  std::optional<crypto::EncryptionAlgorithm> alg = crypto::EncryptionAlgorithmFromName(algorithm);
+  if (!alg || IsSymmetricKey(key)) return IncompatibleAlgorithm(algorithm, key);
+  return *alg;
+}
+
+// The key an encryption names, usable and able to take `algorithm`.
+Result<Json> EncryptionKey(storage::Transaction& txn, RequestContext& ctx, std::string_view key_id,
+                           std::string_view algorithm, std::string_view operation) {
+  ASSIGN_OR_RETURN(Json key, KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation));
+  if (IsSymmetricKey(key) != (algorithm == kSymmetric)) {
+    return IncompatibleAlgorithm(algorithm, key);
+  }
+  if (!IsSymmetricKey(key)) RETURN_IF_ERROR(RsaAlgorithm(key, algorithm).status());
+  return key;
+}
+
+// Encrypts `plaintext` under `key` (checked by EncryptionKey) with `algorithm`.
+Result<std::string> EncryptWith(const RequestContext& ctx, const Json& key,
+                                std::string_view algorithm, std::string_view plaintext,
+                                const Json& context) {
+  RETURN_IF_ERROR(CheckContextFits(key, context));
+  if (IsSymmetricKey(key)) return SealBlob(ctx, key, plaintext, context);
+  ASSIGN_OR_RETURN(crypto::EncryptionAlgorithm alg, RsaAlgorithm(key, algorithm));
+  const std::optional<crypto::KeySpec> spec = crypto::KeySpecFromName(key.value("KeySpec", ""));
+  const size_t limit = spec ? crypto::MaxRsaPlaintextSize(*spec, alg) : 0;
+  if (plaintext.size() > limit) {
+    return Validation("Algorithm " + std::string(algorithm) + " and key spec " +
+                      key.value("KeySpec", "") + " cannot encrypt data larger than " +
+                      std::to_string(limit) + " bytes.");
+  }
+  return crypto::RsaEncrypt(PublicKeyOf(key), alg, plaintext);
+}
+
+// A ciphertext and the key that opens it.
+struct Opened {
+  Json key;
+  SecretBytes plaintext;
+};
+
+// Decrypt's and ReEncrypt's source side. A symmetric ciphertext names its key; an RSA
+// ciphertext needs `key_id` and its algorithm.
+Result<Opened> OpenCiphertext(storage::Transaction& txn, RequestContext& ctx, std::string_view blob,
+                              std::string_view key_id, std::string_view algorithm,
+                              const Json& context, std::string_view operation) {
+  if (algorithm != kSymmetric) {
+    if (key_id.empty()) return InvalidCiphertext();
+    ASSIGN_OR_RETURN(Json key, KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation));
+    ASSIGN_OR_RETURN(crypto::EncryptionAlgorithm alg, RsaAlgorithm(key, algorithm));
+    RETURN_IF_ERROR(CheckContextFits(key, context));
+    ASSIGN_OR_RETURN(SecretBytes private_key, Material(ctx, key));
+    Result<SecretBytes> plaintext = crypto::RsaDecrypt(private_key, alg, blob);
+    if (!plaintext.ok()) return InvalidCiphertext();
+    return Opened{std::move(key), std::move(plaintext).value()};
+  }
+  std::optional<BlobHeader> header = ParseBlobHeader(blob);
+  if (!key_id.empty()) {
+    // A KeyId that names an RSA key wants that key's algorithm, not the default.
+    ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(txn, ctx, key_id));
+    if (ref) {
+      ASSIGN_OR_RETURN(std::optional<Json> named, LoadKeyById(txn, ref->key_id));
+      if (named && !IsSymmetricKey(*named) &&
+          named->value("KeyUsage", "") == std::string_view(kEncryptDecrypt)) {
+        RETURN_IF_ERROR(CheckUsable(*named));
+        return IncompatibleAlgorithm(algorithm, *named);
+      }
+    }
+    if (!header) return InvalidCiphertext();
+    if (!ref || ref->key_id != header->key_id) return IncorrectKey();
+  }
+  if (!header) return InvalidCiphertext();
+  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, header->key_id));
+  if (!key) return InvalidCiphertext();
+  RETURN_IF_ERROR(CheckUsable(*key));
+  ASSIGN_OR_RETURN(SecretBytes plaintext, OpenBlob(ctx, *key, blob, context));
+  return Opened{std::move(*key), std::move(plaintext)};
 }
 
 // A data key's size from KeySpec (AES_128, AES_256) or NumberOfBytes, one of them.
@@ -57,15 +116,66 @@ Result<size_t> DataKeySize(const Json& input) {
   return input["KeySpec"] == "AES_128" ? size_t{16} : size_t{32};
 }
 
+// The symmetric key a data key (or data key pair) is encrypted under.
+Result<Json> DataKeyKey(storage::Transaction& txn, RequestContext& ctx, const Json& input,
+                        std::string_view operation) {
+  ASSIGN_OR_RETURN(Json key,
+                   KeyForUse(txn, ctx, input.value("KeyId", ""), kEncryptDecrypt, operation));
+  if (!IsSymmetricKey(key)) {
+    return InvalidKeyUsage(key.value("Arn", "") + " key spec is " + key.value("KeySpec", "") +
+                           " which is not valid for " + std::string(operation) + ".");
+  }
+  return key;
+}
+
+Status RefuseRecipient(const Json& input) {
+  if (input.contains("Recipient")) {
+    return Unsupported("Recipient (a Nitro Enclaves attestation document) is not supported.");
+  }
+  return Status::Ok();
+}
+
 Result<Json> GenerateDataKeyImpl(RequestContext& ctx, const Json& input, bool with_plaintext) {
+  const std::string_view operation =
+      with_plaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext";
+  RETURN_IF_ERROR(RefuseRecipient(input));
   ASSIGN_OR_RETURN(size_t size, DataKeySize(input));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key, EncryptionKey(*txn, ctx, input.value("KeyId", ""), input, ""));
+  ASSIGN_OR_RETURN(Json key, DataKeyKey(*txn, ctx, input, operation));
+  RETURN_IF_ERROR(CheckDryRun(input));
   SecretBytes data_key = RandomSecret(size);
   ASSIGN_OR_RETURN(std::string blob,
                    SealBlob(ctx, key, data_key.view(), ContextOf(input, "EncryptionContext")));
-  Json out = {{"CiphertextBlob", BinaryOf(blob)}, {"KeyId", key["Arn"]}};
+  RecordUse(ctx, key, operation);
+  Json out = {{"CiphertextBlob", BinaryOf(blob)},
+              {"KeyId", key["Arn"]},
+              {"KeyMaterialId", CurrentMaterialId(key)}};
   if (with_plaintext) out["Plaintext"] = BinaryOf(data_key.view());
+  return out;
+}
+
+Result<Json> GenerateDataKeyPairImpl(RequestContext& ctx, const Json& input, bool with_plaintext) {
+  const std::string_view operation =
+      with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext";
+  RETURN_IF_ERROR(RefuseRecipient(input));
+  const std::string pair_spec = input.value("KeyPairSpec", "");
+  std::optional<crypto::KeySpec> spec = crypto::KeySpecFromName(pair_spec);
+  if (!spec || crypto::IsHmacKeySpec(*spec)) {
+    return Unsupported("KeyPairSpec " + pair_spec + " is not supported.");
+  }
+  ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+  ASSIGN_OR_RETURN(Json key, DataKeyKey(*txn, ctx, input, operation));
+  RETURN_IF_ERROR(CheckDryRun(input));
+  ASSIGN_OR_RETURN(crypto::KeyPair pair, crypto::GenerateKeyPair(*spec));
+  ASSIGN_OR_RETURN(std::string blob, SealBlob(ctx, key, pair.private_key.view(),
+                                              ContextOf(input, "EncryptionContext")));
+  RecordUse(ctx, key, operation);
+  Json out = {{"PrivateKeyCiphertextBlob", BinaryOf(blob)},
+              {"PublicKey", BinaryOf(pair.public_key)},
+              {"KeyId", key["Arn"]},
+              {"KeyPairSpec", pair_spec},
+              {"KeyMaterialId", CurrentMaterialId(key)}};
+  if (with_plaintext) out["PrivateKeyPlaintext"] = BinaryOf(pair.private_key.view());
   return out;
 }
 
@@ -73,50 +183,70 @@ Result<Json> GenerateDataKeyImpl(RequestContext& ctx, const Json& input, bool wi
 
 Result<Json> Encrypt(RequestContext& ctx, const Json& input) {
   const std::string plaintext = BlobOf(input, "Plaintext");
+  const std::string algorithm = input.value("EncryptionAlgorithm", std::string(kSymmetric));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(
-      Json key, EncryptionKey(*txn, ctx, input.value("KeyId", ""), input, "EncryptionAlgorithm"));
-  ASSIGN_OR_RETURN(std::string blob,
-                   SealBlob(ctx, key, plaintext, ContextOf(input, "EncryptionContext")));
+  ASSIGN_OR_RETURN(Json key,
+                   EncryptionKey(*txn, ctx, input.value("KeyId", ""), algorithm, "Encrypt"));
+  RETURN_IF_ERROR(CheckDryRun(input));
+  ASSIGN_OR_RETURN(std::string blob, EncryptWith(ctx, key, algorithm, plaintext,
+                                                 ContextOf(input, "EncryptionContext")));
+  RecordUse(ctx, key, "Encrypt");
   return Json{{"CiphertextBlob", BinaryOf(blob)},
               {"KeyId", key["Arn"]},
-              {"EncryptionAlgorithm", kSymmetric}};
+              {"EncryptionAlgorithm", algorithm}};
 }
 
 Result<Json> Decrypt(RequestContext& ctx, const Json& input) {
+  RETURN_IF_ERROR(RefuseRecipient(input));
   const std::string blob = BlobOf(input, "CiphertextBlob");
   const std::string algorithm = input.value("EncryptionAlgorithm", std::string(kSymmetric));
-  if (algorithm != kSymmetric) return InvalidCiphertext();
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key, DecryptionKey(*txn, ctx, blob, input.value("KeyId", "")));
-  ASSIGN_OR_RETURN(SecretBytes plaintext,
-                   OpenBlob(ctx, key, blob, ContextOf(input, "EncryptionContext")));
-  return Json{{"KeyId", key["Arn"]},
-              {"Plaintext", BinaryOf(plaintext.view())},
-              {"EncryptionAlgorithm", kSymmetric}};
+  ASSIGN_OR_RETURN(Opened opened,
+                   OpenCiphertext(*txn, ctx, blob, input.value("KeyId", ""), algorithm,
+                                  ContextOf(input, "EncryptionContext"), "Decrypt"));
+  RETURN_IF_ERROR(CheckDryRun(input));
+  RecordUse(ctx, opened.key, "Decrypt");
+  Json out = {{"KeyId", opened.key["Arn"]},
+              {"Plaintext", BinaryOf(opened.plaintext.view())},
+              {"EncryptionAlgorithm", algorithm}};
+  if (IsSymmetricKey(opened.key)) {
+    const std::optional<BlobHeader> header = ParseBlobHeader(blob);
+    out["KeyMaterialId"] = MaterialIdOf(opened.key, header ? header->version : 0);
+  }
+  return out;
 }
 
 // Decrypts under the source key and encrypts under the destination key, the plaintext
 // never leaving the server.
 Result<Json> ReEncrypt(RequestContext& ctx, const Json& input) {
   const std::string blob = BlobOf(input, "CiphertextBlob");
-  if (input.value("SourceEncryptionAlgorithm", std::string(kSymmetric)) != kSymmetric) {
-    return InvalidCiphertext();
-  }
+  const std::string source_algorithm =
+      input.value("SourceEncryptionAlgorithm", std::string(kSymmetric));
+  const std::string destination_algorithm =
+      input.value("DestinationEncryptionAlgorithm", std::string(kSymmetric));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json source, DecryptionKey(*txn, ctx, blob, input.value("SourceKeyId", "")));
-  ASSIGN_OR_RETURN(SecretBytes plaintext,
-                   OpenBlob(ctx, source, blob, ContextOf(input, "SourceEncryptionContext")));
+  ASSIGN_OR_RETURN(Opened source,
+                   OpenCiphertext(*txn, ctx, blob, input.value("SourceKeyId", ""), source_algorithm,
+                                  ContextOf(input, "SourceEncryptionContext"), "ReEncrypt"));
   ASSIGN_OR_RETURN(Json destination, EncryptionKey(*txn, ctx, input.value("DestinationKeyId", ""),
-                                                   input, "DestinationEncryptionAlgorithm"));
+                                                   destination_algorithm, "ReEncrypt"));
+  RETURN_IF_ERROR(CheckDryRun(input));
   ASSIGN_OR_RETURN(std::string out_blob,
-                   SealBlob(ctx, destination, plaintext.view(),
-                            ContextOf(input, "DestinationEncryptionContext")));
-  return Json{{"CiphertextBlob", BinaryOf(out_blob)},
-              {"SourceKeyId", source["Arn"]},
+                   EncryptWith(ctx, destination, destination_algorithm, source.plaintext.view(),
+                               ContextOf(input, "DestinationEncryptionContext")));
+  RecordUse(ctx, source.key, "ReEncrypt");
+  RecordUse(ctx, destination, "ReEncrypt");
+  Json out = {{"CiphertextBlob", BinaryOf(out_blob)},
+              {"SourceKeyId", source.key["Arn"]},
               {"KeyId", destination["Arn"]},
-              {"SourceEncryptionAlgorithm", kSymmetric},
-              {"DestinationEncryptionAlgorithm", kSymmetric}};
+              {"SourceEncryptionAlgorithm", source_algorithm},
+              {"DestinationEncryptionAlgorithm", destination_algorithm}};
+  if (IsSymmetricKey(source.key)) {
+    const std::optional<BlobHeader> header = ParseBlobHeader(blob);
+    out["SourceKeyMaterialId"] = MaterialIdOf(source.key, header ? header->version : 0);
+  }
+  if (IsSymmetricKey(destination)) out["DestinationKeyMaterialId"] = CurrentMaterialId(destination);
+  return out;
 }
 
 Result<Json> GenerateDataKey(RequestContext& ctx, const Json& input) {
@@ -127,10 +257,19 @@ Result<Json> GenerateDataKeyWithoutPlaintext(RequestContext& ctx, const Json& in
   return GenerateDataKeyImpl(ctx, input, false);
 }
 
+Result<Json> GenerateDataKeyPair(RequestContext& ctx, const Json& input) {
+  return GenerateDataKeyPairImpl(ctx, input, true);
+}
+
+Result<Json> GenerateDataKeyPairWithoutPlaintext(RequestContext& ctx, const Json& input) {
+  return GenerateDataKeyPairImpl(ctx, input, false);
+}
+
 Result<Json> GenerateRandom(RequestContext& ctx, const Json& input) {
   if (input.contains("CustomKeyStoreId")) {
     return Unsupported("Custom key stores are not supported.");
   }
+  RETURN_IF_ERROR(RefuseRecipient(input));
   auto it = input.find("NumberOfBytes");
   if (it == input.end()) return Validation("NumberOfBytes is required.");
   SecretBytes bytes = RandomSecret(static_cast<size_t>(it->get<int64_t>()));

@@ -1,6 +1,9 @@
 // KMS keys and their lifecycle: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
 // UpdateKeyDescription, Get/Put/ListKeyPolicies, ScheduleKeyDeletion, CancelKeyDeletion.
+#include <algorithm>
+
 #include "auth/ids.h"
+#include "crypto/asymmetric.h"
 #include "crypto/crypto.h"
 #include "policy/parser.h"
 #include "services/iam/common.h"
@@ -14,14 +17,7 @@ constexpr int64_t kDay = 86400;
 constexpr int64_t kDefaultPendingWindowDays = 30;
 constexpr size_t kSymmetricKeyBytes = 32;
 constexpr size_t kDefaultListLimit = 100;
-// Deletions due, by date: "kms/deletions/<20-digit date>/<key id>".
-constexpr std::string_view kDeletionsPrefix = "kms/deletions/";
-
-std::string DeletionKey(int64_t when, std::string_view key_id) {
-  std::string date = std::to_string(when);
-  return std::string(kDeletionsPrefix) + std::string(20 - date.size(), '0') + date + "/" +
-         std::string(key_id);
-}
+constexpr std::string_view kDeletion = "deletion";  // DueKey's kind
 
 Status CheckKeyPolicy(std::string_view document) {
   policy::ParseOptions options;
@@ -34,8 +30,61 @@ Status CheckKeyPolicy(std::string_view document) {
 // The key of a request, for an operation that changes it: loaded for writing, and only
 // a key of the caller's own account.
 Result<Json> KeyForUpdate(storage::Transaction& txn, RequestContext& ctx, const Json& input) {
-  ASSIGN_OR_RETURN(Json key, LoadKey(txn, ctx, input.value("KeyId", "")));
-  return key;
+  return LoadOwnKey(txn, ctx, input.value("KeyId", ""));
+}
+
+// What a key spec is used for and with which algorithms, as KMS's KeyMetadata lists them.
+struct KeyKind {
+  std::vector<std::string_view> usages;  // the first is the default, if any
+  bool usage_required;
+};
+
+std::optional<KeyKind> KindOf(std::string_view spec) {
+  if (spec == "SYMMETRIC_DEFAULT") return KeyKind{{"ENCRYPT_DECRYPT"}, false};
+  if (spec.starts_with("RSA_")) return KeyKind{{"ENCRYPT_DECRYPT", "SIGN_VERIFY"}, true};
+  if (spec == "ECC_SECG_P256K1") return KeyKind{{"SIGN_VERIFY"}, true};
+  if (spec.starts_with("ECC_NIST_P")) return KeyKind{{"SIGN_VERIFY", "KEY_AGREEMENT"}, true};
+  if (spec.starts_with("HMAC_")) return KeyKind{{"GENERATE_VERIFY_MAC"}, true};
+  return std::nullopt;
+}
+
+// EncryptionAlgorithms, SigningAlgorithms, MacAlgorithms or KeyAgreementAlgorithms.
+void SetAlgorithms(Json& key) {
+  const std::string spec = key.value("KeySpec", "");
+  const std::string usage = key.value("KeyUsage", "");
+  if (spec == "SYMMETRIC_DEFAULT") {
+    key["EncryptionAlgorithms"] = {"SYMMETRIC_DEFAULT"};
+  } else if (usage == "ENCRYPT_DECRYPT") {
+    key["EncryptionAlgorithms"] = {"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"};
+  } else if (usage == "KEY_AGREEMENT") {
+    key["KeyAgreementAlgorithms"] = {"ECDH"};
+  } else if (usage == "GENERATE_VERIFY_MAC") {
+    key["MacAlgorithms"] = {"HMAC_SHA_" + spec.substr(5)};
+  } else if (std::optional<crypto::KeySpec> s = crypto::KeySpecFromName(spec)) {
+    // In KMS's order: PKCS #1 v1.5 before PSS for RSA keys.
+    Json pkcs1 = Json::array();
+    Json others = Json::array();
+    for (crypto::SigningAlgorithm alg : crypto::SigningAlgorithmsFor(*s)) {
+      const std::string name(crypto::SigningAlgorithmName(alg));
+      (name.starts_with("RSASSA_PKCS1") ? pkcs1 : others).push_back(name);
+    }
+    for (Json& name : others) pkcs1.push_back(std::move(name));
+    key["SigningAlgorithms"] = std::move(pkcs1);
+  }
+}
+
+// Fresh material for a key of AWS_KMS origin: 256 random bits for a symmetric key, the
+// HMAC key of its spec, or a key pair (the private key is the material, the public key
+// is kept beside it).
+Result<SecretBytes> GenerateMaterial(Json& key) {
+  const std::string spec = key.value("KeySpec", "");
+  if (spec == "SYMMETRIC_DEFAULT") return RandomSecret(kSymmetricKeyBytes);
+  std::optional<crypto::KeySpec> s = crypto::KeySpecFromName(spec);
+  if (!s) return Status(ErrorKind::kInternalFailure, "kms: no material for key spec " + spec);
+  if (crypto::IsHmacKeySpec(*s)) return crypto::GenerateHmacKey(*s);
+  ASSIGN_OR_RETURN(crypto::KeyPair pair, crypto::GenerateKeyPair(*s));
+  key["PublicKey"] = crypto::Base64Encode(pair.public_key);
+  return std::move(pair.private_key);
 }
 
 Status PendingDeletion(const Json& key) {
@@ -44,13 +93,11 @@ Status PendingDeletion(const Json& key) {
 
 }  // namespace
 
-Status SweepDeletedKeys(storage::Transaction& txn, int64_t now) {
+Status SweepDeletedKeys(storage::Transaction& txn, int64_t now, size_t* done) {
   constexpr size_t kBatch = 16;
-  ASSIGN_OR_RETURN(std::vector<storage::KeyValue> due, txn.Scan(kDeletionsPrefix, "", kBatch));
-  for (const storage::KeyValue& row : due) {
-    const std::string_view rest = std::string_view(row.key).substr(kDeletionsPrefix.size());
-    if (std::stoll(std::string(rest.substr(0, 20))) > now) break;
-    const std::string key_id(rest.substr(21));
+  ASSIGN_OR_RETURN(std::vector<std::string> due, TakeDue(txn, kDeletion, now, kBatch));
+  if (done) *done += due.size();
+  for (const std::string& key_id : due) {
     ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, key_id));
     if (key && key->value("KeyState", "") == "PendingDeletion") {
       // The material goes with the record: the key is destroyed.
@@ -59,10 +106,44 @@ Status SweepDeletedKeys(storage::Transaction& txn, int64_t now) {
           KeyListPrefix(key->value("AWSAccountId", ""), key->value("Region", "")) + key_id));
       // Its aliases go too, as in AWS.
       RETURN_IF_ERROR(DeleteAliasesOf(txn, *key));
+      RETURN_IF_ERROR(DeleteGrantsOf(txn, *key));
+      RETURN_IF_ERROR(DeleteUsageOf(txn, key_id));
     }
-    RETURN_IF_ERROR(txn.Delete(row.key));
   }
   return Status::Ok();
+}
+
+Result<Json> NewKeyRecord(const RequestContext& ctx, const KeyOptions& options, int64_t now) {
+  const std::string& account = ctx.caller.account_id;
+  const std::string key_id = ids::NewUuid();
+  const bool external = options.origin == "EXTERNAL";
+  Json key = {{"AWSAccountId", account},
+              {"KeyId", key_id},
+              {"Arn", KeyArn(ctx.region, account, key_id)},
+              {"Region", ctx.region},
+              {"CreationDate", now},
+              {"Description", options.description},
+              {"KeyUsage", options.key_usage},
+              {"KeyState", external ? "PendingImport" : "Enabled"},
+              {"Origin", options.origin},
+              {"KeyManager", options.key_manager},
+              {"KeySpec", options.key_spec},
+              {"Policy", options.policy.empty() ? DefaultKeyPolicy(account) : options.policy},
+              {"Tags", options.tags}};
+  SetAlgorithms(key);
+  // A key of EXTERNAL origin has no material until ImportKeyMaterial.
+  if (!external) {
+    ASSIGN_OR_RETURN(SecretBytes material, GenerateMaterial(key));
+    RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now));
+  }
+  return key;
+}
+
+Status StoreNewKey(storage::Transaction& txn, const Json& key) {
+  RETURN_IF_ERROR(SaveKey(txn, key));
+  return txn.Put(KeyListPrefix(key.value("AWSAccountId", ""), key.value("Region", "")) +
+                     key.value("KeyId", ""),
+                 "");
 }
 
 Result<Json> CreateKey(RequestContext& ctx, const Json& input) {
@@ -73,54 +154,68 @@ Result<Json> CreateKey(RequestContext& ctx, const Json& input) {
   if (input.contains("KeySpec") && input.contains("CustomerMasterKeySpec")) {
     return Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request.");
   }
-  if (key_spec != "SYMMETRIC_DEFAULT") {
-    return Unsupported("KeySpec " + key_spec + " is not supported by this server yet.");
+  const std::optional<KeyKind> kind = KindOf(key_spec);
+  if (!kind) {
+    // SM2 (China Regions), ML_DSA_* and ECC_NIST_EDWARDS25519.
+    return Unsupported("KeySpec " + key_spec + " is not supported.");
   }
-  if (key_usage != "ENCRYPT_DECRYPT") {
+  if (kind->usage_required && !input.contains("KeyUsage")) {
+    return Validation(
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption "
+        "keys.");
+  }
+  if (std::find(kind->usages.begin(), kind->usages.end(), key_usage) == kind->usages.end()) {
     return Validation("KeyUsage " + key_usage + " is not compatible with KeySpec " + key_spec +
                       ".");
   }
-  if (origin != "AWS_KMS") return Unsupported("Origin " + origin + " is not supported yet.");
-  if (input.value("MultiRegion", false)) return Unsupported("Multi-Region keys are not supported.");
-  if (input.contains("CustomKeyStoreId") || input.contains("XksKeyId")) {
+  if (origin == "AWS_CLOUDHSM" || origin == "EXTERNAL_KEY_STORE" ||
+      input.contains("CustomKeyStoreId") || input.contains("XksKeyId")) {
     return Unsupported("Custom key stores are not supported.");
   }
+  if (origin != "AWS_KMS" && origin != "EXTERNAL") {
+    return Unsupported("Origin " + origin + " is not supported.");
+  }
+  if (input.value("MultiRegion", false)) return Unsupported("Multi-Region keys are not supported.");
   RETURN_IF_ERROR(CheckTags(input.value("Tags", Json::array())));
   const std::string& account = ctx.caller.account_id;
   std::string policy = input.value("Policy", DefaultKeyPolicy(account));
   RETURN_IF_ERROR(CheckKeyPolicy(policy));
 
   const int64_t now = iam::Now(ctx);
-  const std::string key_id = ids::NewUuid();
-  Json key = {{"AWSAccountId", account},
-              {"KeyId", key_id},
-              {"Arn", KeyArn(ctx.region, account, key_id)},
-              {"Region", ctx.region},
-              {"CreationDate", now},
-              {"Description", input.value("Description", "")},
-              {"KeyUsage", key_usage},
-              {"KeyState", "Enabled"},
-              {"Origin", origin},
-              {"KeyManager", "CUSTOMER"},
-              {"KeySpec", key_spec},
-              {"EncryptionAlgorithms", {"SYMMETRIC_DEFAULT"}},
-              {"Policy", std::move(policy)},
-              {"Tags", input.value("Tags", Json::array())}};
-  SecretBytes material = RandomSecret(kSymmetricKeyBytes);
-  RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now));
+  KeyOptions options;
+  options.key_spec = key_spec;
+  options.key_usage = key_usage;
+  options.origin = origin;
+  options.policy = std::move(policy);
+  options.description = input.value("Description", "");
+  options.tags = input.value("Tags", Json::array());
+  ASSIGN_OR_RETURN(Json key, NewKeyRecord(ctx, options, now));
 
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   RETURN_IF_ERROR(SweepDeletedKeys(*txn, now));
-  RETURN_IF_ERROR(SaveKey(*txn, key));
-  RETURN_IF_ERROR(txn->Put(KeyListPrefix(account, ctx.region) + key_id, ""));
+  RETURN_IF_ERROR(StoreNewKey(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
   return Json{{"KeyMetadata", KeyMetadata(key)}};
 }
 
 Result<Json> DescribeKey(RequestContext& ctx, const Json& input) {
-  ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key, LoadKey(*txn, ctx, input.value("KeyId", "")));
-  return Json{{"KeyMetadata", KeyMetadata(key)}};
+  const std::string key_id = input.value("KeyId", "");
+  Result<Json> key = [&]() -> Result<Json> {
+    ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+    return LoadKey(*txn, ctx, key_id);
+  }();
+  if (!key.ok() && key.status().code() == "NotFoundException") {
+    // A predefined AWS alias with no key yet: DescribeKey creates its AWS managed key,
+    // as AWS services do through it.
+    const std::string own_alias_arn =
+        "arn:aws:kms:" + ctx.region + ":" + ctx.caller.account_id + ":alias/aws/";
+    std::string alias_name = key_id;
+    if (key_id.starts_with(own_alias_arn)) alias_name = key_id.substr(key_id.find(":alias/") + 1);
+    ASSIGN_OR_RETURN(std::optional<Json> managed, AwsManagedKey(ctx, alias_name));
+    if (managed) return Json{{"KeyMetadata", KeyMetadata(*managed)}};
+  }
+  if (!key.ok()) return key.status();
+  return Json{{"KeyMetadata", KeyMetadata(*key)}};
 }
 
 Result<Json> ListKeys(RequestContext& ctx, const Json& input) {
@@ -157,7 +252,9 @@ Result<Json> SetEnabled(RequestContext& ctx, const Json& input, bool enabled) {
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
   const std::string state = key.value("KeyState", "");
   if (state == "PendingDeletion") return PendingDeletion(key);
+  if (state == "PendingImport") return InvalidState(key.value("Arn", "") + " is pending import.");
   key["KeyState"] = enabled ? "Enabled" : "Disabled";
+  if (enabled) RETURN_IF_ERROR(ResumeRotation(*txn, key, iam::Now(ctx)));
   RETURN_IF_ERROR(SaveKey(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
@@ -227,7 +324,7 @@ Result<Json> ScheduleKeyDeletion(RequestContext& ctx, const Json& input) {
   key["DeletionDate"] = when;
   key["PendingDeletionWindowInDays"] = days;
   RETURN_IF_ERROR(SaveKey(*txn, key));
-  RETURN_IF_ERROR(txn->Put(DeletionKey(when, key["KeyId"].get<std::string>()), ""));
+  RETURN_IF_ERROR(txn->Put(DueKey(kDeletion, when, key["KeyId"].get<std::string>()), ""));
   RETURN_IF_ERROR(SweepDeletedKeys(*txn, now));
   RETURN_IF_ERROR(txn->Commit());
   return Json{{"KeyId", key["Arn"]},
@@ -243,9 +340,12 @@ Result<Json> CancelKeyDeletion(RequestContext& ctx, const Json& input) {
     return InvalidState(key.value("Arn", "") + " is not pending deletion.");
   }
   RETURN_IF_ERROR(txn->Delete(
-      DeletionKey(key["DeletionDate"].get<int64_t>(), key["KeyId"].get<std::string>())));
-  // A key whose deletion is cancelled comes back disabled, as in AWS.
-  key["KeyState"] = "Disabled";
+      DueKey(kDeletion, key["DeletionDate"].get<int64_t>(), key["KeyId"].get<std::string>())));
+  // A key whose deletion is cancelled comes back disabled, as in AWS; one without its
+  // (imported) material waits for it.
+  const Json& versions = key.value("Material", Json::array());
+  const bool has_material = !versions.empty() && versions.back().contains("Sealed");
+  key["KeyState"] = has_material ? "Disabled" : "PendingImport";
   key.erase("DeletionDate");
   key.erase("PendingDeletionWindowInDays");
   RETURN_IF_ERROR(SaveKey(*txn, key));

@@ -1,0 +1,46 @@
+#include "server/maintenance.h"
+
+#include <cstdio>
+#include <string>
+
+namespace bulwark::server {
+
+Maintenance::Maintenance(const Registry& registry, ServiceEnvironment* env,
+                         std::chrono::seconds interval)
+    : registry_(registry), env_(env), interval_(interval) {}
+
+Maintenance::~Maintenance() { Stop(); }
+
+void Maintenance::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      RunOnce();
+      lock.lock();
+      wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    }
+  });
+}
+
+void Maintenance::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Maintenance::RunOnce() {
+  for (const ServiceSpec* service : registry_.services()) {
+    if (!service->maintain) continue;
+    Status st = service->maintain(*env_);
+    if (!st.ok()) {
+      std::fprintf(stderr, "bulwark: %s maintenance failed: %s\n",
+                   std::string(service->model_name).c_str(), st.message().c_str());
+    }
+  }
+}
+
+}  // namespace bulwark::server

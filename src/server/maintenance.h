@@ -1,0 +1,38 @@
+// Runs every service's maintenance hook (ServiceSpec::maintain) on its own thread: once
+// at start, then every `interval`, until Stop().
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server/registry.h"
+#include "services/service.h"
+
+namespace bulwark::server {
+
+class Maintenance {
+ public:
+  Maintenance(const Registry& registry, ServiceEnvironment* env, std::chrono::seconds interval);
+  ~Maintenance();  // stops
+  Maintenance(const Maintenance&) = delete;
+  Maintenance& operator=(const Maintenance&) = delete;
+
+  void Start();
+  void Stop();
+  // One pass over every service's hook; failures are logged to standard error and the
+  // next pass tries again.
+  void RunOnce();
+
+ private:
+  const Registry& registry_;
+  ServiceEnvironment* env_;
+  std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace bulwark::server

@@ -1,0 +1,211 @@
+// KMS key rotation: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+// RotateKeyOnDemand, ListKeyRotations, and the automatic rotations the maintenance sweep
+// makes when they are due.
+//
+// A rotation adds a material version (common.h); every earlier version stays, so every
+// ciphertext made before still decrypts. Record fields: "RotationEnabled",
+// "RotationPeriodInDays", "NextRotationDate" and "RotationBase" (when the period was last
+// counted from: enabling, or the last automatic rotation). A due rotation is indexed
+// under DueKey("rotation", NextRotationDate, KEY-ID).
+#include "crypto/crypto.h"
+#include "services/iam/common.h"
+#include "services/kms/common.h"
+#include "services/kms/handlers.h"
+
+namespace bulwark::kms {
+namespace {
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kDefaultPeriodDays = 365;
+constexpr std::string_view kRotation = "rotation";  // DueKey's kind
+constexpr size_t kMaxOnDemandRotations = 25;
+// AWS refuses an on-demand rotation this close to an automatic one.
+constexpr int64_t kConflictWindow = 20 * 60;
+constexpr size_t kDefaultListLimit = 100;
+
+Status ExternalOrigin(const Json& key) {
+  return Unsupported(key.value("Arn", "") + " origin is " + key.value("Origin", "") +
+                     " which is not valid for this operation.");
+}
+
+// The key a rotation setting changes: the caller's own, enabled, a symmetric key of
+// AWS_KMS origin managed by the customer.
+Result<Json> RotatableKey(storage::Transaction& txn, RequestContext& ctx, const Json& input) {
+  ASSIGN_OR_RETURN(Json key, LoadOwnKey(txn, ctx, input.value("KeyId", "")));
+  if (key.value("Origin", "") != "AWS_KMS") return ExternalOrigin(key);
+  const std::string state = key.value("KeyState", "");
+  if (state != "Enabled") return CheckUsable(key);
+  // AWS answers asymmetric and HMAC keys with an empty message.
+  if (!IsSymmetricKey(key)) return Unsupported("");
+  if (key.value("KeyManager", "") == "AWS") {
+    return Unsupported(key.value("Arn", "") +
+                       " is an AWS managed key, which KMS rotates every year.");
+  }
+  return key;
+}
+
+Status Unschedule(storage::Transaction& txn, const Json& key) {
+  if (!key.contains("NextRotationDate")) return Status::Ok();
+  return txn.Delete(
+      DueKey(kRotation, key["NextRotationDate"].get<int64_t>(), key.value("KeyId", "")));
+}
+
+Status Schedule(storage::Transaction& txn, Json& key, int64_t when) {
+  RETURN_IF_ERROR(Unschedule(txn, key));
+  key["NextRotationDate"] = when;
+  return txn.Put(DueKey(kRotation, when, key.value("KeyId", "")), "");
+}
+
+Json RotationEntry(const Json& key, const Json& version, bool current) {
+  Json entry = {{"KeyId", key["Arn"]},
+                {"KeyMaterialId", version.value("MaterialId", "")},
+                {"KeyMaterialState", current ? "CURRENT" : "NON_CURRENT"}};
+  if (version.contains("RotationType")) {
+    entry["RotationDate"] = version["Created"];
+    entry["RotationType"] = version["RotationType"];
+  }
+  return entry;
+}
+
+}  // namespace
+
+Result<Json> EnableKeyRotation(RequestContext& ctx, const Json& input) {
+  const int64_t days = input.value("RotationPeriodInDays", kDefaultPeriodDays);
+  const int64_t now = iam::Now(ctx);
+  ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
+  ASSIGN_OR_RETURN(Json key, RotatableKey(*txn, ctx, input));
+  if (!key.value("RotationEnabled", false)) key["RotationBase"] = now;
+  key["RotationEnabled"] = true;
+  key["RotationPeriodInDays"] = days;
+  // A shorter period that has already run out rotates at the next sweep.
+  const int64_t next = std::max(now, key.value("RotationBase", now) + days * kDay);
+  RETURN_IF_ERROR(Schedule(*txn, key, next));
+  RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(txn->Commit());
+  return Json::object();
+}
+
+Result<Json> DisableKeyRotation(RequestContext& ctx, const Json& input) {
+  ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
+  ASSIGN_OR_RETURN(Json key, RotatableKey(*txn, ctx, input));
+  RETURN_IF_ERROR(Unschedule(*txn, key));
+  key["RotationEnabled"] = false;
+  key.erase("NextRotationDate");
+  key.erase("RotationBase");
+  RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(txn->Commit());
+  return Json::object();
+}
+
+Result<Json> GetKeyRotationStatus(RequestContext& ctx, const Json& input) {
+  ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+  ASSIGN_OR_RETURN(Json key, LoadKey(*txn, ctx, input.value("KeyId", "")));
+  if (key.value("Origin", "") != "AWS_KMS") return ExternalOrigin(key);
+  // A key pending deletion reads as not rotating (and rotates again if the deletion is
+  // cancelled); asymmetric and HMAC keys never rotate.
+  const bool enabled = key.value("RotationEnabled", false) &&
+                       key.value("KeyState", "") != "PendingDeletion" && IsSymmetricKey(key);
+  Json out = {{"KeyRotationEnabled", enabled}, {"KeyId", key["Arn"]}};
+  if (enabled) {
+    out["RotationPeriodInDays"] = key.value("RotationPeriodInDays", kDefaultPeriodDays);
+    if (key.contains("NextRotationDate")) out["NextRotationDate"] = key["NextRotationDate"];
+  }
+  return out;
+}
+
+Result<Json> RotateKeyOnDemand(RequestContext& ctx, const Json& input) {
+  const int64_t now = iam::Now(ctx);
+  ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
+  ASSIGN_OR_RETURN(Json key, RotatableKey(*txn, ctx, input));
+  size_t on_demand = 0;
+  for (const Json& v : key.value("Material", Json::array())) {
+    if (v.value("RotationType", "") == "ON_DEMAND") ++on_demand;
+  }
+  if (on_demand >= kMaxOnDemandRotations) {
+    return LimitExceeded(
+        "The on-demand rotations limit has been reached for the given keyId. No more on-demand "
+        "rotations can be performed for this key: " +
+        key.value("Arn", ""));
+  }
+  if (key.value("RotationEnabled", false) &&
+      key.value("NextRotationDate", INT64_MAX) - now < kConflictWindow) {
+    return Status::Service("ConflictException", 400,
+                           "An automatic rotation of " + key.value("Arn", "") +
+                               " is scheduled within the next 20 minutes.");
+  }
+  // On-demand rotations leave the automatic schedule as it is.
+  SecretBytes material = RandomSecret(32);
+  RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now, "ON_DEMAND"));
+  RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(txn->Commit());
+  return Json{{"KeyId", key["Arn"]}};
+}
+
+Result<Json> ListKeyRotations(RequestContext& ctx, const Json& input) {
+  const size_t limit = input.value("Limit", kDefaultListLimit);
+  const bool all = input.value("IncludeKeyMaterial", "ROTATIONS_ONLY") == "ALL_KEY_MATERIAL";
+  ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+  ASSIGN_OR_RETURN(Json key, LoadOwnKey(*txn, ctx, input.value("KeyId", "")));
+  if (!IsSymmetricKey(key)) return Unsupported("");
+  if (key.value("Origin", "") != "AWS_KMS") return ExternalOrigin(key);
+  // The marker is the material version to continue after.
+  uint32_t after = 0;
+  if (auto it = input.find("Marker"); it != input.end()) {
+    std::optional<std::string> marker = crypto::Base64Decode(it->get<std::string>());
+    if (!marker || marker->empty() || marker->size() > 9 ||
+        marker->find_first_not_of("0123456789") != std::string::npos) {
+      return Status::Service("InvalidMarkerException", 400, "Invalid marker.");
+    }
+    after = static_cast<uint32_t>(std::stoul(*marker));
+  }
+  const Json& versions = key.value("Material", Json::array());
+  Json rotations = Json::array();
+  bool truncated = false;
+  uint32_t last = 0;
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const Json& v = versions[i];
+    const uint32_t version = v.value("Version", 0u);
+    if (version <= after || (!all && !v.contains("RotationType"))) continue;
+    if (rotations.size() == limit) {
+      truncated = true;
+      break;
+    }
+    rotations.push_back(RotationEntry(key, v, i + 1 == versions.size()));
+    last = version;
+  }
+  Json out = {{"Rotations", std::move(rotations)}, {"Truncated", truncated}};
+  if (truncated) out["NextMarker"] = crypto::Base64Encode(std::to_string(last));
+  return out;
+}
+
+Status RotateDueKeys(RequestContext& ctx, storage::Transaction& txn, int64_t now, size_t* done) {
+  constexpr size_t kBatch = 16;
+  ASSIGN_OR_RETURN(std::vector<std::string> due, TakeDue(txn, kRotation, now, kBatch));
+  if (done) *done += due.size();
+  for (const std::string& key_id : due) {
+    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, key_id));
+    if (!key || !key->value("RotationEnabled", false)) continue;
+    key->erase("NextRotationDate");  // its due entry is gone
+    // A disabled key or one pending deletion does not rotate; EnableKey (or a cancelled
+    // deletion, then EnableKey) schedules the rotation it missed.
+    if (key->value("KeyState", "") == "Enabled") {
+      SecretBytes material = RandomSecret(32);
+      RETURN_IF_ERROR(AddMaterialVersion(ctx, *key, material, now, "AUTOMATIC"));
+      (*key)["RotationBase"] = now;
+      const int64_t period = key->value("RotationPeriodInDays", kDefaultPeriodDays) * kDay;
+      RETURN_IF_ERROR(Schedule(txn, *key, now + period));
+    }
+    RETURN_IF_ERROR(SaveKey(txn, *key));
+  }
+  return Status::Ok();
+}
+
+Status ResumeRotation(storage::Transaction& txn, Json& key, int64_t now) {
+  if (!key.value("RotationEnabled", false) || key.contains("NextRotationDate")) {
+    return Status::Ok();
+  }
+  const int64_t period = key.value("RotationPeriodInDays", kDefaultPeriodDays) * kDay;
+  return Schedule(txn, key, std::max(now, key.value("RotationBase", now) + period));
+}
+
+}  // namespace bulwark::kms
