@@ -1,6 +1,7 @@
 // Every operation table row names a real operation of its service's model, an IAM
 // action of that service (one the Service Authorization Reference lists, from the
-// corpus's iam-data), and a handler; no operation appears twice.
+// corpus's iam-data) with condition keys the reference lists for it, and a handler; no
+// operation appears twice.
 #include "server/registry.h"
 
 #include <gtest/gtest.h>
@@ -53,6 +54,15 @@ TEST(RegistryTest, EveryRowMatchesTheModel) {
       ASSERT_TRUE(op.action.starts_with(prefix + ":")) << op.action;
       EXPECT_TRUE(actions.contains(Lower(std::string(op.action.substr(prefix.size() + 1)))))
           << op.action << " is not an action of " << prefix;
+      // Its service's own condition keys are keys the reference lists for the action.
+      const nlohmann::json& listed = actions.value(
+          Lower(std::string(op.action.substr(prefix.size() + 1))), nlohmann::json::object());
+      const nlohmann::json keys = listed.value("conditionKeys", nlohmann::json::array());
+      for (std::string_view key : op.condition_keys) {
+        if (!key.starts_with(prefix + ":")) continue;
+        EXPECT_NE(std::find(keys.begin(), keys.end(), std::string(key)), keys.end())
+            << op.name << ": " << key << " is not a condition key of " << op.action;
+      }
       EXPECT_NE(op.handler, nullptr) << op.name;
       EXPECT_FALSE(op.resource_pattern.empty()) << op.name;
       EXPECT_EQ(registry.FindOperation(svc->model_name, op.name), &op);
