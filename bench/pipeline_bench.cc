@@ -1,9 +1,10 @@
 // In-process costs of the request path, without a network: SigV4 verification alone,
 // the whole pipeline (authenticate, decode, handle, encode, log) for STS
-// GetCallerIdentity, and IAM GetUser called by the root user (no policy evaluation) and
-// by an IAM user whose 10 attached policies of 10 statements each must allow it: the
-// difference is the cost of enforcement. Run: build-bench/pipeline_bench
-// (cmake -DBULWARK_BENCH=ON).
+// GetCallerIdentity, IAM GetUser called by the root user (no policy evaluation) and by
+// an IAM user whose 10 attached policies of 10 statements each must allow it (the
+// difference is the cost of enforcement), and KMS Encrypt, Decrypt, GenerateDataKey and
+// Sign (RSA_2048, ECC_NIST_P256), authorized by their key policies.
+// Run: build-bench/pipeline_bench (cmake -DBULWARK_BENCH=ON).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -40,6 +41,31 @@ http::Request QueryRequest(std::string_view service, std::string body, const std
                  {"User-Agent", "Boto3/1.26.27 md/Botocore#1.29.27 Python/3.11.2 Linux"}};
   sigv4::SignRequest(&req, key_id, secret, "us-east-1", service, Now());
   return req;
+}
+
+// An awsJson 1.1 request of KMS.
+http::Request KmsRequest(std::string_view operation, std::string body, const std::string& key_id,
+                         const std::string& secret) {
+  http::Request req;
+  req.method = "POST";
+  req.target = "/";
+  req.body = std::move(body);
+  req.remote_addr = "127.0.0.1";
+  req.headers = {{"Host", "127.0.0.1:4566"},
+                 {"Content-Type", "application/x-amz-json-1.1"},
+                 {"X-Amz-Target", "TrentService." + std::string(operation)},
+                 {"User-Agent", "Boto3/1.26.27 md/Botocore#1.29.27 Python/3.11.2 Linux"}};
+  sigv4::SignRequest(&req, key_id, secret, "us-east-1", "kms", Now());
+  return req;
+}
+
+// The value of a top-level string member of a JSON body (enough for KMS's answers).
+std::string JsonField(const std::string& json, const std::string& member) {
+  const std::string quoted = "\"" + member + "\":\"";
+  size_t b = json.find(quoted);
+  if (b == std::string::npos) return "";
+  b += quoted.size();
+  return json.substr(b, json.find('"', b) - b);
 }
 
 http::Request StsRequest(const std::string& key_id, const std::string& secret) {
@@ -138,6 +164,23 @@ struct Fixture {
     }
     user_key = XmlField(last, "AccessKeyId");
     user_secret = XmlField(last, "SecretAccessKey");
+    // KMS keys: symmetric, and RSA_2048 and ECC_NIST_P256 for signing.
+    auto kms = [&](std::string_view operation, std::string body) {
+      http::Request req =
+          KmsRequest(operation, std::move(body), data.root_access_key_id, root_secret);
+      http::Response resp = pipeline->Handle(req);
+      if (resp.status != 200) error = resp.body;
+      return resp.body;
+    };
+    symmetric_key = JsonField(kms("CreateKey", "{}"), "KeyId");
+    rsa_key =
+        JsonField(kms("CreateKey", R"({"KeySpec":"RSA_2048","KeyUsage":"SIGN_VERIFY"})"), "KeyId");
+    ecc_key = JsonField(kms("CreateKey", R"({"KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY"})"),
+                        "KeyId");
+    // "hello, world", as a 4 KB plaintext is not what most callers send.
+    ciphertext = JsonField(
+        kms("Encrypt", R"({"KeyId":")" + symmetric_key + R"(","Plaintext":"aGVsbG8sIHdvcmxk"})"),
+        "CiphertextBlob");
   }
   ~Fixture() {
     pipeline.reset();
@@ -156,6 +199,10 @@ struct Fixture {
   std::string root_secret;
   std::string user_key;
   std::string user_secret;
+  std::string symmetric_key;
+  std::string rsa_key;
+  std::string ecc_key;
+  std::string ciphertext;  // base64, of symmetric_key
 };
 
 Fixture& SharedFixture() {
@@ -205,6 +252,55 @@ void BM_PipelineIamGetUserAsUserWith10Policies(benchmark::State& state) {
                                   fixture.user_key, fixture.user_secret));
 }
 BENCHMARK(BM_PipelineIamGetUserAsUserWith10Policies)->Threads(1)->UseRealTime();
+
+// A KMS request of the root user (bound by the key policy, which the pipeline
+// evaluates), body built from the fixture's keys.
+void RunKms(benchmark::State& state, std::string_view operation,
+            std::string (*body)(const Fixture&)) {
+  Fixture& fixture = SharedFixture();
+  if (!fixture.error.empty()) {
+    state.SkipWithError(fixture.error.c_str());
+    return;
+  }
+  RunPipeline(state, KmsRequest(operation, body(fixture), fixture.data.root_access_key_id,
+                                fixture.root_secret));
+}
+
+void BM_PipelineKmsEncrypt(benchmark::State& state) {
+  RunKms(state, "Encrypt", [](const Fixture& f) {
+    return R"({"KeyId":")" + f.symmetric_key + R"(","Plaintext":"aGVsbG8sIHdvcmxk"})";
+  });
+}
+BENCHMARK(BM_PipelineKmsEncrypt)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_PipelineKmsDecrypt(benchmark::State& state) {
+  RunKms(state, "Decrypt",
+         [](const Fixture& f) { return R"({"CiphertextBlob":")" + f.ciphertext + R"("})"; });
+}
+BENCHMARK(BM_PipelineKmsDecrypt)->Threads(1)->UseRealTime();
+
+void BM_PipelineKmsGenerateDataKey(benchmark::State& state) {
+  RunKms(state, "GenerateDataKey", [](const Fixture& f) {
+    return R"({"KeyId":")" + f.symmetric_key + R"(","KeySpec":"AES_256"})";
+  });
+}
+BENCHMARK(BM_PipelineKmsGenerateDataKey)->Threads(1)->UseRealTime();
+
+void BM_PipelineKmsSignRsa2048(benchmark::State& state) {
+  RunKms(state, "Sign", [](const Fixture& f) {
+    return R"({"KeyId":")" + f.rsa_key +
+           R"(","Message":"aGVsbG8sIHdvcmxk","SigningAlgorithm":"RSASSA_PSS_SHA_256"})";
+  });
+}
+BENCHMARK(BM_PipelineKmsSignRsa2048)->Threads(1)->UseRealTime();
+
+void BM_PipelineKmsSignEccP256(benchmark::State& state) {
+  RunKms(state, "Sign", [](const Fixture& f) {
+    return R"({"KeyId":")" + f.ecc_key +
+           R"(","Message":"aGVsbG8sIHdvcmxk","SigningAlgorithm":"ECDSA_SHA_256"})";
+  });
+}
+BENCHMARK(BM_PipelineKmsSignEccP256)->Threads(1)->UseRealTime();
 
 }  // namespace
 }  // namespace bulwark

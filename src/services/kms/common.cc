@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 
 #include "crypto/crypto.h"
 #include "policy/parser.h"
@@ -164,19 +166,82 @@ Result<std::optional<KeyRef>> ResolveKeyId(storage::Transaction& txn, const Requ
     resource = resource.substr(4);
   }
   if (!IsUuid(resource)) return std::optional<KeyRef>();
-  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, resource));
+  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, resource));
   if (!key || key->value("AWSAccountId", "") != account || key->value("Region", "") != region) {
     return std::optional<KeyRef>();
   }
-  return std::optional<KeyRef>(KeyRef{resource, ""});
+  return std::optional<KeyRef>(KeyRef{resource, "", std::move(key)});
+}
+
+namespace {
+
+// Values parsed once per content: key records and key policies are read by every
+// request on a key and change rarely, and parsing them (nlohmann::json, the policy
+// parser) costs more than the rest of an Encrypt. An entry is used only while the stored
+// text is byte for byte the one it was parsed from, so no write can leave it stale.
+// Bounded: the whole memo is dropped when it grows past kMaxEntries.
+template <typename T>
+class ParseMemo {
+ public:
+  static constexpr size_t kMaxEntries = 4096;
+
+  // The value parsed from `text` under `name`, parsing (outside the lock) on a miss.
+  template <typename Parse>
+  std::shared_ptr<const T> Get(const std::string& name, const std::string& text, Parse parse) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(name);
+      if (it != entries_.end() && it->second.text == text) return it->second.value;
+    }
+    std::shared_ptr<const T> value = parse(text);
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_[name] = Entry{text, value};
+    return value;
+  }
+
+ private:
+  struct Entry {
+    std::string text;
+    std::shared_ptr<const T> value;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+ParseMemo<Json>& KeyRecords() {
+  static auto* memo = new ParseMemo<Json>();
+  return *memo;
+}
+
+ParseMemo<policy::Policy>& KeyPolicies() {
+  static auto* memo = new ParseMemo<policy::Policy>();
+  return *memo;
+}
+
+}  // namespace
+
+Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view key_id) {
+  const std::string path = KeyRecordKey(key_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(path));
+  if (!raw) return KeyPtr();
+  KeyPtr record = KeyRecords().Get(path, *raw, [](const std::string& text) {
+    return std::make_shared<const Json>(Json::parse(text, nullptr, /*allow_exceptions=*/false));
+  });
+  if (!record->is_object()) {
+    return Status(ErrorKind::kInternalFailure, "corrupt KMS key record " + path);
+  }
+  return record;
 }
 
 Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view key_id) {
-  return iam::Load(txn, KeyRecordKey(key_id));
+  ASSIGN_OR_RETURN(KeyPtr record, LoadKeyRecord(txn, key_id));
+  if (!record) return std::optional<Json>();
+  return std::optional<Json>(*record);
 }
 
-Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx,
-                     std::string_view key_id) {
+Result<KeyPtr> FindKey(storage::Transaction& txn, const RequestContext& ctx,
+                       std::string_view key_id) {
   ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(txn, ctx, key_id));
   if (!ref) {
     if (key_id.starts_with("alias/") || key_id.find(":alias/") != std::string_view::npos) {
@@ -194,9 +259,16 @@ Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx,
     }
     return NotFound("Invalid keyId '" + std::string(key_id) + "'");
   }
-  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, ref->key_id));
+  if (ref->record) return std::move(ref->record);
+  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, ref->key_id));
   if (!key) return NotFound("Key '" + ref->key_id + "' does not exist");
-  return std::move(*key);
+  return key;
+}
+
+Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx,
+                     std::string_view key_id) {
+  ASSIGN_OR_RETURN(KeyPtr key, FindKey(txn, ctx, key_id));
+  return Json(*key);
 }
 
 Status SaveKey(storage::Transaction& txn, const Json& key) {
@@ -213,12 +285,12 @@ Status CheckUsable(const Json& key) {
   return InvalidState(arn + " is in state " + state + ".");
 }
 
-Result<Json> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
-                       std::string_view key_id, std::string_view usage,
-                       std::string_view operation) {
-  ASSIGN_OR_RETURN(Json key, LoadKey(txn, ctx, key_id));
-  RETURN_IF_ERROR(CheckUsable(key));
-  if (key.value("KeyUsage", "") != usage) return WrongKeyUsage(key, operation);
+Result<KeyPtr> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
+                         std::string_view key_id, std::string_view usage,
+                         std::string_view operation) {
+  ASSIGN_OR_RETURN(KeyPtr key, FindKey(txn, ctx, key_id));
+  RETURN_IF_ERROR(CheckUsable(*key));
+  if (key->value("KeyUsage", "") != usage) return WrongKeyUsage(*key, operation);
   return key;
 }
 
@@ -397,11 +469,14 @@ void KeyConditionKeys(const Json& key, std::vector<std::pair<std::string, std::s
 }
 
 std::shared_ptr<const policy::Policy> KeyPolicyOf(const Json& key) {
-  policy::ParseOptions options;
-  options.kind = policy::PolicyKind::kResource;
-  Result<policy::Policy> parsed = policy::ParsePolicy(key.value("Policy", ""), options);
-  return std::make_shared<policy::Policy>(parsed.ok() ? std::move(parsed).value()
-                                                      : policy::Policy());
+  return KeyPolicies().Get(
+      key.value("KeyId", ""), key.value("Policy", ""), [](const std::string& text) {
+        policy::ParseOptions options;
+        options.kind = policy::PolicyKind::kResource;
+        Result<policy::Policy> parsed = policy::ParsePolicy(text, options);
+        return std::make_shared<const policy::Policy>(parsed.ok() ? std::move(parsed).value()
+                                                                  : policy::Policy());
+      });
 }
 
 AuthorizationRequest::OtherResource KeyResource(std::string_view action, const Json& key) {

@@ -58,9 +58,14 @@ std::string KeyArn(std::string_view region, std::string_view account, std::strin
 // A key named by a request's KeyId member: a key id, a key ARN, an alias name
 // ("alias/NAME") or an alias ARN, in the caller's account and region unless an ARN names
 // another account. `via_alias` tells which alias, when one was used.
+// A key record as it is stored, shared and never changed (records are read by every
+// request on a key; see LoadKeyRecord).
+using KeyPtr = std::shared_ptr<const Json>;
+
 struct KeyRef {
   std::string key_id;
   std::string alias_arn;  // empty: not through an alias
+  KeyPtr record;          // the key's record, when the lookup read it already
 };
 Result<std::optional<KeyRef>> ResolveKeyId(storage::Transaction& txn, const RequestContext& ctx,
                                            std::string_view key_id);
@@ -68,6 +73,11 @@ Result<std::optional<KeyRef>> ResolveKeyId(storage::Transaction& txn, const Requ
 Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx, std::string_view key_id);
 // The record of the key with this id, wherever it is, or nullopt.
 Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view key_id);
+// The same, shared (null when there is none): parsed once per stored content.
+Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view key_id);
+// LoadKey's key, shared.
+Result<KeyPtr> FindKey(storage::Transaction& txn, const RequestContext& ctx,
+                       std::string_view key_id);
 Status SaveKey(storage::Transaction& txn, const Json& key);
 
 // A key that may be used for cryptography: Enabled; DisabledException,
@@ -75,8 +85,9 @@ Status SaveKey(storage::Transaction& txn, const Json& key);
 Status CheckUsable(const Json& key);
 // The key a cryptographic operation names: usable (CheckUsable), of KeyUsage `usage`
 // (InvalidKeyUsageException otherwise).
-Result<Json> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
-                       std::string_view key_id, std::string_view usage, std::string_view operation);
+Result<KeyPtr> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
+                         std::string_view key_id, std::string_view usage,
+                         std::string_view operation);
 
 // What a key's KeySpec makes it.
 bool IsSymmetricKey(const Json& key);   // SYMMETRIC_DEFAULT

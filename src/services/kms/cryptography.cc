@@ -34,13 +34,14 @@ Result<crypto::EncryptionAlgorithm> RsaAlgorithm(const Json& key, std::string_vi
 }
 
 // The key an encryption names, usable and able to take `algorithm`.
-Result<Json> EncryptionKey(storage::Transaction& txn, RequestContext& ctx, std::string_view key_id,
-                           std::string_view algorithm, std::string_view operation) {
-  ASSIGN_OR_RETURN(Json key, KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation));
-  if (IsSymmetricKey(key) != (algorithm == kSymmetric)) {
-    return IncompatibleAlgorithm(algorithm, key);
+Result<KeyPtr> EncryptionKey(storage::Transaction& txn, RequestContext& ctx,
+                             std::string_view key_id, std::string_view algorithm,
+                             std::string_view operation) {
+  ASSIGN_OR_RETURN(KeyPtr key, KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation));
+  if (IsSymmetricKey(*key) != (algorithm == kSymmetric)) {
+    return IncompatibleAlgorithm(algorithm, *key);
   }
-  if (!IsSymmetricKey(key)) RETURN_IF_ERROR(RsaAlgorithm(key, algorithm).status());
+  if (!IsSymmetricKey(*key)) RETURN_IF_ERROR(RsaAlgorithm(*key, algorithm).status());
   return key;
 }
 
@@ -63,7 +64,7 @@ Result<std::string> EncryptWith(const RequestContext& ctx, const Json& key,
 
 // A ciphertext and the key that opens it.
 struct Opened {
-  Json key;
+  KeyPtr key;
   SecretBytes plaintext;
 };
 
@@ -74,10 +75,10 @@ Result<Opened> OpenCiphertext(storage::Transaction& txn, RequestContext& ctx, st
                               const Json& context, std::string_view operation) {
   if (algorithm != kSymmetric) {
     if (key_id.empty()) return InvalidCiphertext();
-    ASSIGN_OR_RETURN(Json key, KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation));
-    ASSIGN_OR_RETURN(crypto::EncryptionAlgorithm alg, RsaAlgorithm(key, algorithm));
-    RETURN_IF_ERROR(CheckContextFits(key, context));
-    ASSIGN_OR_RETURN(SecretBytes private_key, Material(ctx, key));
+    ASSIGN_OR_RETURN(KeyPtr key, KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation));
+    ASSIGN_OR_RETURN(crypto::EncryptionAlgorithm alg, RsaAlgorithm(*key, algorithm));
+    RETURN_IF_ERROR(CheckContextFits(*key, context));
+    ASSIGN_OR_RETURN(SecretBytes private_key, Material(ctx, *key));
     Result<SecretBytes> plaintext = crypto::RsaDecrypt(private_key, alg, blob);
     if (!plaintext.ok()) return InvalidCiphertext();
     return Opened{std::move(key), std::move(plaintext).value()};
@@ -87,7 +88,10 @@ Result<Opened> OpenCiphertext(storage::Transaction& txn, RequestContext& ctx, st
     // A KeyId that names an RSA key wants that key's algorithm, not the default.
     ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(txn, ctx, key_id));
     if (ref) {
-      ASSIGN_OR_RETURN(std::optional<Json> named, LoadKeyById(txn, ref->key_id));
+      KeyPtr named = ref->record;
+      if (!named) {
+        ASSIGN_OR_RETURN(named, LoadKeyRecord(txn, ref->key_id));
+      }
       if (named && !IsSymmetricKey(*named) &&
           named->value("KeyUsage", "") == std::string_view(kEncryptDecrypt)) {
         RETURN_IF_ERROR(CheckUsable(*named));
@@ -98,11 +102,11 @@ Result<Opened> OpenCiphertext(storage::Transaction& txn, RequestContext& ctx, st
     if (!ref || ref->key_id != header->key_id) return IncorrectKey();
   }
   if (!header) return InvalidCiphertext();
-  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, header->key_id));
+  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, header->key_id));
   if (!key) return InvalidCiphertext();
   RETURN_IF_ERROR(CheckUsable(*key));
   ASSIGN_OR_RETURN(SecretBytes plaintext, OpenBlob(ctx, *key, blob, context));
-  return Opened{std::move(*key), std::move(plaintext)};
+  return Opened{std::move(key), std::move(plaintext)};
 }
 
 // A data key's size from KeySpec (AES_128, AES_256) or NumberOfBytes, one of them.
@@ -117,12 +121,12 @@ Result<size_t> DataKeySize(const Json& input) {
 }
 
 // The symmetric key a data key (or data key pair) is encrypted under.
-Result<Json> DataKeyKey(storage::Transaction& txn, RequestContext& ctx, const Json& input,
-                        std::string_view operation) {
-  ASSIGN_OR_RETURN(Json key,
+Result<KeyPtr> DataKeyKey(storage::Transaction& txn, RequestContext& ctx, const Json& input,
+                          std::string_view operation) {
+  ASSIGN_OR_RETURN(KeyPtr key,
                    KeyForUse(txn, ctx, input.value("KeyId", ""), kEncryptDecrypt, operation));
-  if (!IsSymmetricKey(key)) {
-    return InvalidKeyUsage(key.value("Arn", "") + " key spec is " + key.value("KeySpec", "") +
+  if (!IsSymmetricKey(*key)) {
+    return InvalidKeyUsage(key->value("Arn", "") + " key spec is " + key->value("KeySpec", "") +
                            " which is not valid for " + std::string(operation) + ".");
   }
   return key;
@@ -141,7 +145,8 @@ Result<Json> GenerateDataKeyImpl(RequestContext& ctx, const Json& input, bool wi
   RETURN_IF_ERROR(RefuseRecipient(input));
   ASSIGN_OR_RETURN(size_t size, DataKeySize(input));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key, DataKeyKey(*txn, ctx, input, operation));
+  ASSIGN_OR_RETURN(KeyPtr key_ptr, DataKeyKey(*txn, ctx, input, operation));
+  const Json& key = *key_ptr;
   RETURN_IF_ERROR(CheckDryRun(input));
   SecretBytes data_key = RandomSecret(size);
   ASSIGN_OR_RETURN(std::string blob,
@@ -164,7 +169,8 @@ Result<Json> GenerateDataKeyPairImpl(RequestContext& ctx, const Json& input, boo
     return Unsupported("KeyPairSpec " + pair_spec + " is not supported.");
   }
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key, DataKeyKey(*txn, ctx, input, operation));
+  ASSIGN_OR_RETURN(KeyPtr key_ptr, DataKeyKey(*txn, ctx, input, operation));
+  const Json& key = *key_ptr;
   RETURN_IF_ERROR(CheckDryRun(input));
   ASSIGN_OR_RETURN(crypto::KeyPair pair, crypto::GenerateKeyPair(*spec));
   ASSIGN_OR_RETURN(std::string blob, SealBlob(ctx, key, pair.private_key.view(),
@@ -185,8 +191,9 @@ Result<Json> Encrypt(RequestContext& ctx, const Json& input) {
   const std::string plaintext = BlobOf(input, "Plaintext");
   const std::string algorithm = input.value("EncryptionAlgorithm", std::string(kSymmetric));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key,
+  ASSIGN_OR_RETURN(KeyPtr key_ptr,
                    EncryptionKey(*txn, ctx, input.value("KeyId", ""), algorithm, "Encrypt"));
+  const Json& key = *key_ptr;
   RETURN_IF_ERROR(CheckDryRun(input));
   ASSIGN_OR_RETURN(std::string blob, EncryptWith(ctx, key, algorithm, plaintext,
                                                  ContextOf(input, "EncryptionContext")));
@@ -205,13 +212,14 @@ Result<Json> Decrypt(RequestContext& ctx, const Json& input) {
                    OpenCiphertext(*txn, ctx, blob, input.value("KeyId", ""), algorithm,
                                   ContextOf(input, "EncryptionContext"), "Decrypt"));
   RETURN_IF_ERROR(CheckDryRun(input));
-  RecordUse(ctx, opened.key, "Decrypt");
-  Json out = {{"KeyId", opened.key["Arn"]},
+  const Json& key = *opened.key;
+  RecordUse(ctx, key, "Decrypt");
+  Json out = {{"KeyId", key["Arn"]},
               {"Plaintext", BinaryOf(opened.plaintext.view())},
               {"EncryptionAlgorithm", algorithm}};
-  if (IsSymmetricKey(opened.key)) {
+  if (IsSymmetricKey(key)) {
     const std::optional<BlobHeader> header = ParseBlobHeader(blob);
-    out["KeyMaterialId"] = MaterialIdOf(opened.key, header ? header->version : 0);
+    out["KeyMaterialId"] = MaterialIdOf(key, header ? header->version : 0);
   }
   return out;
 }
@@ -228,22 +236,25 @@ Result<Json> ReEncrypt(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(Opened source,
                    OpenCiphertext(*txn, ctx, blob, input.value("SourceKeyId", ""), source_algorithm,
                                   ContextOf(input, "SourceEncryptionContext"), "ReEncrypt"));
-  ASSIGN_OR_RETURN(Json destination, EncryptionKey(*txn, ctx, input.value("DestinationKeyId", ""),
-                                                   destination_algorithm, "ReEncrypt"));
+  ASSIGN_OR_RETURN(KeyPtr destination_ptr,
+                   EncryptionKey(*txn, ctx, input.value("DestinationKeyId", ""),
+                                 destination_algorithm, "ReEncrypt"));
+  const Json& destination = *destination_ptr;
+  const Json& source_key = *source.key;
   RETURN_IF_ERROR(CheckDryRun(input));
   ASSIGN_OR_RETURN(std::string out_blob,
                    EncryptWith(ctx, destination, destination_algorithm, source.plaintext.view(),
                                ContextOf(input, "DestinationEncryptionContext")));
-  RecordUse(ctx, source.key, "ReEncrypt");
+  RecordUse(ctx, source_key, "ReEncrypt");
   RecordUse(ctx, destination, "ReEncrypt");
   Json out = {{"CiphertextBlob", BinaryOf(out_blob)},
-              {"SourceKeyId", source.key["Arn"]},
+              {"SourceKeyId", source_key["Arn"]},
               {"KeyId", destination["Arn"]},
               {"SourceEncryptionAlgorithm", source_algorithm},
               {"DestinationEncryptionAlgorithm", destination_algorithm}};
-  if (IsSymmetricKey(source.key)) {
+  if (IsSymmetricKey(source_key)) {
     const std::optional<BlobHeader> header = ParseBlobHeader(blob);
-    out["SourceKeyMaterialId"] = MaterialIdOf(source.key, header ? header->version : 0);
+    out["SourceKeyMaterialId"] = MaterialIdOf(source_key, header ? header->version : 0);
   }
   if (IsSymmetricKey(destination)) out["DestinationKeyMaterialId"] = CurrentMaterialId(destination);
   return out;

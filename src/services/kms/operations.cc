@@ -112,31 +112,31 @@ void SetContextKeys(const Json& context, policy::RequestContext* request) {
   request->SetMultiValuedKey("kms:EncryptionContextKeys", std::move(keys));
 }
 
-// The key a ciphertext names, or nullopt.
-Result<std::optional<Json>> KeyOfBlob(storage::Transaction& txn, std::string_view blob) {
+// The key a ciphertext names, or null.
+Result<KeyPtr> KeyOfBlob(storage::Transaction& txn, std::string_view blob) {
   std::optional<BlobHeader> header = ParseBlobHeader(blob);
-  if (!header) return std::optional<Json>();
-  return LoadKeyById(txn, header->key_id);
+  if (!header) return KeyPtr();
+  return LoadKeyRecord(txn, header->key_id);
 }
 
-// The key a KeyId names (id, ARN, alias), or nullopt; kms:RequestAlias set on `request`
+// The key a KeyId names (id, ARN, alias), or null; kms:RequestAlias set on `request`
 // when an alias named it.
-Result<std::optional<Json>> KeyNamed(storage::Transaction& txn, const RequestContext& ctx,
-                                     std::string_view key_id, policy::RequestContext* request) {
+Result<KeyPtr> KeyNamed(storage::Transaction& txn, const RequestContext& ctx,
+                        std::string_view key_id, policy::RequestContext* request) {
   ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(txn, ctx, key_id));
-  if (!ref) return std::optional<Json>();
+  if (!ref) return KeyPtr();
   if (!ref->alias_arn.empty()) {
     request->SetKey("kms:RequestAlias", ref->alias_arn.substr(ref->alias_arn.find(":alias/") + 1));
   }
-  return LoadKeyById(txn, ref->key_id);
+  if (ref->record) return std::move(ref->record);
+  return LoadKeyRecord(txn, ref->key_id);
 }
 
 // The key a decryption acts on: the one a symmetric ciphertext names, else the one
 // `key_member` names (RSA ciphertexts do not name their key).
-Result<std::optional<Json>> SourceKey(storage::Transaction& txn, const RequestContext& ctx,
-                                      const Json& input, std::string_view key_member,
-                                      policy::RequestContext* request) {
-  ASSIGN_OR_RETURN(std::optional<Json> key, KeyOfBlob(txn, BlobOf(input, "CiphertextBlob")));
+Result<KeyPtr> SourceKey(storage::Transaction& txn, const RequestContext& ctx, const Json& input,
+                         std::string_view key_member, policy::RequestContext* request) {
+  ASSIGN_OR_RETURN(KeyPtr key, KeyOfBlob(txn, BlobOf(input, "CiphertextBlob")));
   if (key) return key;
   return KeyNamed(txn, ctx, input.value(std::string(key_member), ""), request);
 }
@@ -276,7 +276,7 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
 
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   // The key: the ciphertext's for Decrypt and ReEncrypt, else the one KeyId names.
-  std::optional<Json> key;
+  KeyPtr key;
   if (op.name == "Decrypt") {
     ASSIGN_OR_RETURN(key, SourceKey(*txn, ctx, input, "KeyId", &request));
   } else if (op.name == "ReEncrypt") {
@@ -301,7 +301,7 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
     AuthorizationRequest::OtherResource to;
     to.action = "kms:ReEncryptTo";
     policy::RequestContext scratch;
-    ASSIGN_OR_RETURN(std::optional<Json> destination,
+    ASSIGN_OR_RETURN(KeyPtr destination,
                      KeyNamed(*txn, ctx, input.value("DestinationKeyId", ""), &scratch));
     const std::string same =
         key && destination && (*key)["KeyId"] == (*destination)["KeyId"] ? "true" : "false";

@@ -49,7 +49,7 @@ Result<crypto::MacAlgorithm> MacAlgorithmFor(const Json& key, std::string_view n
 }
 
 struct SignRequest {
-  Json key;
+  KeyPtr key;
   crypto::SigningAlgorithm algorithm;
   crypto::MessageType type;
   std::string message;
@@ -59,14 +59,14 @@ Result<SignRequest> ReadSignRequest(storage::Transaction& txn, RequestContext& c
                                     const Json& input, std::string_view operation) {
   SignRequest r;
   ASSIGN_OR_RETURN(r.key, KeyForUse(txn, ctx, input.value("KeyId", ""), "SIGN_VERIFY", operation));
-  ASSIGN_OR_RETURN(r.algorithm, SigningAlgorithmFor(r.key, input.value("SigningAlgorithm", "")));
+  ASSIGN_OR_RETURN(r.algorithm, SigningAlgorithmFor(*r.key, input.value("SigningAlgorithm", "")));
   r.message = BlobOf(input, "Message");
   ASSIGN_OR_RETURN(r.type, MessageTypeOf(input, r.algorithm, r.message));
   return r;
 }
 
 struct MacRequest {
-  Json key;
+  KeyPtr key;
   crypto::MacAlgorithm algorithm;
   std::string message;
 };
@@ -76,7 +76,7 @@ Result<MacRequest> ReadMacRequest(storage::Transaction& txn, RequestContext& ctx
   MacRequest r;
   ASSIGN_OR_RETURN(r.key,
                    KeyForUse(txn, ctx, input.value("KeyId", ""), "GENERATE_VERIFY_MAC", operation));
-  ASSIGN_OR_RETURN(r.algorithm, MacAlgorithmFor(r.key, input.value("MacAlgorithm", "")));
+  ASSIGN_OR_RETURN(r.algorithm, MacAlgorithmFor(*r.key, input.value("MacAlgorithm", "")));
   r.message = BlobOf(input, "Message");
   return r;
 }
@@ -106,11 +106,11 @@ Result<Json> Sign(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(SignRequest r, ReadSignRequest(*txn, ctx, input, "Sign"));
   RETURN_IF_ERROR(CheckDryRun(input));
-  ASSIGN_OR_RETURN(SecretBytes private_key, Material(ctx, r.key));
+  ASSIGN_OR_RETURN(SecretBytes private_key, Material(ctx, *r.key));
   ASSIGN_OR_RETURN(std::string signature,
                    crypto::Sign(private_key, r.algorithm, r.type, r.message));
-  RecordUse(ctx, r.key, "Sign");
-  return Json{{"KeyId", r.key["Arn"]},
+  RecordUse(ctx, *r.key, "Sign");
+  return Json{{"KeyId", (*r.key)["Arn"]},
               {"Signature", BinaryOf(signature)},
               {"SigningAlgorithm", std::string(crypto::SigningAlgorithmName(r.algorithm))}};
 }
@@ -119,11 +119,11 @@ Result<Json> Verify(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(SignRequest r, ReadSignRequest(*txn, ctx, input, "Verify"));
   RETURN_IF_ERROR(CheckDryRun(input));
-  ASSIGN_OR_RETURN(bool valid, crypto::Verify(PublicKeyOf(r.key), r.algorithm, r.type, r.message,
+  ASSIGN_OR_RETURN(bool valid, crypto::Verify(PublicKeyOf(*r.key), r.algorithm, r.type, r.message,
                                               BlobOf(input, "Signature")));
   if (!valid) return InvalidSignature();
-  RecordUse(ctx, r.key, "Verify");
-  return Json{{"KeyId", r.key["Arn"]},
+  RecordUse(ctx, *r.key, "Verify");
+  return Json{{"KeyId", (*r.key)["Arn"]},
               {"SignatureValid", true},
               {"SigningAlgorithm", std::string(crypto::SigningAlgorithmName(r.algorithm))}};
 }
@@ -132,24 +132,24 @@ Result<Json> GenerateMac(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(MacRequest r, ReadMacRequest(*txn, ctx, input, "GenerateMac"));
   RETURN_IF_ERROR(CheckDryRun(input));
-  ASSIGN_OR_RETURN(SecretBytes mac_key, Material(ctx, r.key));
+  ASSIGN_OR_RETURN(SecretBytes mac_key, Material(ctx, *r.key));
   ASSIGN_OR_RETURN(std::string mac, crypto::GenerateMac(mac_key, r.algorithm, r.message));
-  RecordUse(ctx, r.key, "GenerateMac");
+  RecordUse(ctx, *r.key, "GenerateMac");
   return Json{{"Mac", BinaryOf(mac)},
               {"MacAlgorithm", std::string(crypto::MacAlgorithmName(r.algorithm))},
-              {"KeyId", r.key["Arn"]}};
+              {"KeyId", (*r.key)["Arn"]}};
 }
 
 Result<Json> VerifyMac(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(MacRequest r, ReadMacRequest(*txn, ctx, input, "VerifyMac"));
   RETURN_IF_ERROR(CheckDryRun(input));
-  ASSIGN_OR_RETURN(SecretBytes mac_key, Material(ctx, r.key));
+  ASSIGN_OR_RETURN(SecretBytes mac_key, Material(ctx, *r.key));
   ASSIGN_OR_RETURN(bool valid,
                    crypto::VerifyMac(mac_key, r.algorithm, r.message, BlobOf(input, "Mac")));
   if (!valid) return InvalidMac();
-  RecordUse(ctx, r.key, "VerifyMac");
-  return Json{{"KeyId", r.key["Arn"]},
+  RecordUse(ctx, *r.key, "VerifyMac");
+  return Json{{"KeyId", (*r.key)["Arn"]},
               {"MacValid", true},
               {"MacAlgorithm", std::string(crypto::MacAlgorithmName(r.algorithm))}};
 }
@@ -159,8 +159,9 @@ Result<Json> DeriveSharedSecret(RequestContext& ctx, const Json& input) {
     return Unsupported("Recipient (a Nitro Enclaves attestation document) is not supported.");
   }
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  ASSIGN_OR_RETURN(Json key, KeyForUse(*txn, ctx, input.value("KeyId", ""), "KEY_AGREEMENT",
-                                       "DeriveSharedSecret"));
+  ASSIGN_OR_RETURN(KeyPtr key_ptr, KeyForUse(*txn, ctx, input.value("KeyId", ""), "KEY_AGREEMENT",
+                                             "DeriveSharedSecret"));
+  const Json& key = *key_ptr;
   const std::string algorithm = input.value("KeyAgreementAlgorithm", "");
   if (algorithm != "ECDH") return IncompatibleAlgorithm(algorithm, key);
   const std::string peer = BlobOf(input, "PublicKey");
