@@ -5,7 +5,9 @@
 # Prints requests/s, p99 latency and each ratio, plus Bulwark's idle RSS and start time.
 # Then the cost of authorization over HTTP: IAM GetUser signed by the root user (allowed
 # without evaluating policies) against the same call by an IAM user whose 10 attached
-# policies of 10 statements each (wildcards and conditions) must be evaluated.
+# policies of 10 statements each (wildcards and conditions) must be evaluated. Then KMS:
+# Encrypt, Decrypt, GenerateDataKey and Sign (RSA_2048, ECC_NIST_P256), each authorized
+# by its key policy, against moto's server answering the same calls.
 #
 # Usage: bench/run.sh [seconds] [connections]
 set -euo pipefail
@@ -84,15 +86,18 @@ if "$moto_py" -c "import moto.server" 2>/dev/null; then
 fi
 
 # --- the signed request, as a wrk script -----------------------------------------
-make_script() {  # port access_key secret out [service body]
-  "$py" - "$1" "$2" "$3" "$4" "${5:-sts}" "${6:-Action=GetCallerIdentity&Version=2011-06-15}" <<'PY'
+make_script() {  # port access_key secret out [service body [json-target]]
+  "$py" - "$1" "$2" "$3" "$4" "${5:-sts}" "${6:-Action=GetCallerIdentity&Version=2011-06-15}" \
+    "${7:-}" <<'PY'
 import sys
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-port, ak, sk, out, service, body = sys.argv[1:7]
-req = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=body,
-                 headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+port, ak, sk, out, service, body, target = sys.argv[1:8]
+headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+if target:  # awsJson 1.1 (KMS)
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+req = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=body, headers=headers)
 SigV4Auth(Credentials(ak, sk), service, "us-east-1").add_auth(req)
 def lua(s): return s.replace("\\", "\\\\").replace('"', '\\"')
 with open(out, "w") as f:
@@ -192,6 +197,54 @@ done
 root_rps=$(echo "${authz[0]}" | awk '{print $2}')
 user_rps=$(echo "${authz[1]}" | awk '{print $2}')
 awk -v r="$root_rps" -v u="$user_rps" 'BEGIN { if (r > 0) printf "user / root = %.2fx\n", u / r }'
+
+# --- KMS: symmetric operations and signatures, against moto ------------------------
+# One key of each kind on each server, and a ciphertext of each server's symmetric key.
+kms_setup() {  # port access_key secret -> "symmetric rsa ecc ciphertext-base64"
+  "$py" - "$1" "$2" "$3" <<'PY'
+import base64, sys
+import boto3
+port, ak, sk = sys.argv[1:4]
+kms = boto3.client("kms", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                   aws_access_key_id=ak, aws_secret_access_key=sk)
+sym = kms.create_key()["KeyMetadata"]["KeyId"]
+rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+ecc = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+blob = kms.encrypt(KeyId=sym, Plaintext=b"hello, world")["CiphertextBlob"]
+print(sym, rsa, ecc, base64.b64encode(blob).decode())
+PY
+}
+kms_scripts() {  # prefix port access_key secret
+  local keys sym rsa ecc blob
+  keys=$(kms_setup "$2" "$3" "$4")
+  read -r sym rsa ecc blob <<<"$keys"
+  make_script "$2" "$3" "$4" "$work/$1-encrypt.lua" kms \
+    "{\"KeyId\":\"$sym\",\"Plaintext\":\"aGVsbG8sIHdvcmxk\"}" TrentService.Encrypt
+  make_script "$2" "$3" "$4" "$work/$1-decrypt.lua" kms \
+    "{\"CiphertextBlob\":\"$blob\"}" TrentService.Decrypt
+  make_script "$2" "$3" "$4" "$work/$1-datakey.lua" kms \
+    "{\"KeyId\":\"$sym\",\"KeySpec\":\"AES_256\"}" TrentService.GenerateDataKey
+  make_script "$2" "$3" "$4" "$work/$1-sign-rsa.lua" kms \
+    "{\"KeyId\":\"$rsa\",\"Message\":\"aGVsbG8sIHdvcmxk\",\"SigningAlgorithm\":\"RSASSA_PSS_SHA_256\"}" \
+    TrentService.Sign
+  make_script "$2" "$3" "$4" "$work/$1-sign-ecc.lua" kms \
+    "{\"KeyId\":\"$ecc\",\"Message\":\"aGVsbG8sIHdvcmxk\",\"SigningAlgorithm\":\"ECDSA_SHA_256\"}" \
+    TrentService.Sign
+}
+kms_scripts bulwark "$bport" "$ak" "$sk"
+[ $have_moto = 1 ] && kms_scripts moto "$mport" AKIDEXAMPLE secret
+echo
+echo "KMS (key policy authorization; nginx static 200 for scale: ${results[1]:-n/a})"
+printf "%-20s %12s %10s %8s %12s %8s\n" operation "bulwark r/s" "p99" "non-2xx" "moto r/s" "ratio"
+for op in encrypt decrypt datakey sign-rsa sign-ecc; do
+  b=$(run_wrk "kms-$op" "http://127.0.0.1:$bport/" "$work/bulwark-$op.lua")
+  m="- 0 - 0"
+  [ $have_moto = 1 ] && m=$(run_wrk "moto-$op" "http://127.0.0.1:$mport/" "$work/moto-$op.lua")
+  read -r _ brps bp99 bnon <<<"$b"
+  read -r _ mrps _ _ <<<"$m"
+  ratio=$(awk -v b="$brps" -v m="$mrps" 'BEGIN { if (m > 0) printf "%.0fx", b / m; else print "-" }')
+  printf "%-20s %12s %10s %8s %12s %8s\n" "$op" "$brps" "$bp99" "$bnon" "$mrps" "$ratio"
+done
 
 [ $have_nginx = 1 ] || echo "nginx: not installed (scripts/install-deps.sh bench)"
 [ $have_moto = 1 ] || echo "moto: not importable by $moto_py (set MOTO_PYTHON)"
