@@ -5,6 +5,7 @@
 #include "auth/ids.h"
 #include "crypto/asymmetric.h"
 #include "crypto/crypto.h"
+#include "policy/evaluator.h"
 #include "policy/parser.h"
 #include "services/iam/common.h"
 #include "services/kms/common.h"
@@ -24,6 +25,44 @@ Status CheckKeyPolicy(std::string_view document) {
   options.kind = policy::PolicyKind::kResource;
   Result<policy::Policy> parsed = policy::ParsePolicy(document, options);
   if (!parsed.ok()) return MalformedPolicy(parsed.status().message());
+  return Status::Ok();
+}
+
+// AWS's policy lockout safety check: a key policy must let the caller change it again
+// (kms:PutKeyPolicy for its ARN, its role, its account or everyone), or the key could
+// never be managed. Its IAM policies are not asked, only the key policy.
+Status CheckPolicyLockout(const RequestContext& ctx, const Json& input, std::string_view document,
+                          std::string_view key_arn) {
+  if (input.value("BypassPolicyLockoutSafetyCheck", false)) return Status::Ok();
+  static const policy::Policy* const kAllowAll = [] {
+    Result<policy::Policy> p = policy::ParsePolicy(
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+        policy::ParseOptions());
+    return new policy::Policy(std::move(p).value());
+  }();
+  policy::ParseOptions options;
+  options.kind = policy::PolicyKind::kResource;
+  Result<policy::Policy> parsed = policy::ParsePolicy(document, options);
+  if (!parsed.ok()) return MalformedPolicy(parsed.status().message());
+  policy::RequestContext request;
+  request.SetPrincipal(ctx.caller.arn);
+  request.action = "kms:PutKeyPolicy";
+  request.resource = std::string(key_arn);
+  request.resource_account = ctx.caller.account_id;
+  request.resource_policy_mode = policy::ResourcePolicyMode::kRequired;
+  SetRequestKeys(ctx, iam::Now(ctx), &request);
+  request.SetKey("aws:PrincipalArn", ctx.caller.type == Principal::Type::kAssumedRole
+                                         ? ctx.caller.session.role_arn
+                                         : ctx.caller.arn);
+  request.SetKey("aws:PrincipalAccount", ctx.caller.account_id);
+  request.SetKey("kms:CallerAccount", ctx.caller.account_id);
+  policy::PolicySet set;
+  set.identity.push_back(kAllowAll);
+  set.resource = &*parsed;
+  if (policy::Evaluate(set, request) != policy::Decision::kAllow) {
+    return MalformedPolicy(
+        "The new key policy will not allow you to update the key policy in the future.");
+  }
   return Status::Ok();
 }
 
@@ -180,6 +219,9 @@ Result<Json> CreateKey(RequestContext& ctx, const Json& input) {
   const std::string& account = ctx.caller.account_id;
   std::string policy = input.value("Policy", DefaultKeyPolicy(account));
   RETURN_IF_ERROR(CheckKeyPolicy(policy));
+  if (input.contains("Policy")) {
+    RETURN_IF_ERROR(CheckPolicyLockout(ctx, input, policy, KeyArn(ctx.region, account, "*")));
+  }
 
   const int64_t now = iam::Now(ctx);
   KeyOptions options;
@@ -296,6 +338,7 @@ Result<Json> PutKeyPolicy(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
   if (key.value("KeyState", "") == "PendingDeletion") return PendingDeletion(key);
+  RETURN_IF_ERROR(CheckPolicyLockout(ctx, input, policy, key.value("Arn", "")));
   key["Policy"] = policy;
   RETURN_IF_ERROR(SaveKey(*txn, key));
   RETURN_IF_ERROR(txn->Commit());

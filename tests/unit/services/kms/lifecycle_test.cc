@@ -237,6 +237,38 @@ TEST_F(KmsLifecycleTest, AwsManagedKeysAreMadeOnceByDescribeKey) {
   EXPECT_EQ(Ok(&ListKeys, Json::object())["Keys"].size(), 1u);
 }
 
+TEST_F(KmsLifecycleTest, KeyPoliciesMustLetTheCallerChangeThemAgain) {
+  auto policy_for = [](const std::string& principal, const std::string& action) {
+    return Json{{"Version", "2012-10-17"},
+                {"Statement",
+                 {{{"Effect", "Allow"},
+                   {"Principal", {{"AWS", principal}}},
+                   {"Action", action},
+                   {"Resource", "*"}}}}}
+        .dump();
+  };
+  const std::string other = "arn:aws:iam::" + std::string(kAccount) + ":user/other";
+  const std::string root = "arn:aws:iam::" + std::string(kAccount) + ":root";
+  const std::string lockout =
+      "The new key policy will not allow you to update the key policy in the future.";
+  EXPECT_TRUE(IsError(Call(&CreateKey, {{"Policy", policy_for(other, "kms:*")}}),
+                      "MalformedPolicyDocumentException", lockout));
+  EXPECT_TRUE(IsError(Call(&CreateKey, {{"Policy", policy_for(root, "kms:Encrypt")}}),
+                      "MalformedPolicyDocumentException", lockout));
+  Ok(&CreateKey, {{"Policy", policy_for(root, "kms:PutKeyPolicy")}});
+  Ok(&CreateKey, {{"Policy", policy_for("*", "kms:*")}});
+  const std::string key_id =
+      NewKey({{"Policy", policy_for(other, "kms:*")}, {"BypassPolicyLockoutSafetyCheck", true}});
+  EXPECT_FALSE(key_id.empty());
+  const std::string mine = NewKey();
+  EXPECT_TRUE(
+      IsError(Call(&PutKeyPolicy, {{"KeyId", mine}, {"Policy", policy_for(other, "kms:*")}}),
+              "MalformedPolicyDocumentException", lockout));
+  Ok(&PutKeyPolicy, {{"KeyId", mine},
+                     {"Policy", policy_for(other, "kms:*")},
+                     {"BypassPolicyLockoutSafetyCheck", true}});
+}
+
 // An imported symmetric key: the material an RSA-OAEP wrap brings.
 class KmsImportTest : public KmsLifecycleTest {
  protected:
