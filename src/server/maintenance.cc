@@ -26,10 +26,15 @@ void Maintenance::Start() {
 void Maintenance::Stop() {
   {
     std::lock_guard lock(mu_);
+    if (stopping_) return;
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    // A last pass, so that what is held in memory until a pass (KMS key usage) is kept.
+    RunOnce();
+  }
 }
 
 void Maintenance::RunOnce() {

@@ -1,5 +1,5 @@
 // Runs every service's maintenance hook (ServiceSpec::maintain) on its own thread: once
-// at start, then every `interval`, until Stop().
+// at start, then every `interval`, and a last time when stopped.
 #pragma once
 
 #include <chrono>

@@ -203,11 +203,37 @@ Result<Json> Encrypt(RequestContext& ctx, const Json& input) {
               {"EncryptionAlgorithm", algorithm}};
 }
 
+namespace {
+
+// DryRun with DryRunModifiers IGNORE_CIPHERTEXT: only the key (KeyId, required) and the
+// authorization are checked, not the ciphertext.
+bool IgnoresCiphertext(const Json& input) {
+  if (!input.value("DryRun", false)) return false;
+  for (const Json& m : input.value("DryRunModifiers", Json::array())) {
+    if (m == "IGNORE_CIPHERTEXT") return true;
+  }
+  return false;
+}
+
+Status DryRunWithoutCiphertext(storage::Transaction& txn, RequestContext& ctx,
+                               std::string_view key_id, std::string_view operation) {
+  if (key_id.empty()) {
+    return Validation("A KeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.");
+  }
+  RETURN_IF_ERROR(KeyForUse(txn, ctx, key_id, kEncryptDecrypt, operation).status());
+  return CheckDryRun(Json{{"DryRun", true}});
+}
+
+}  // namespace
+
 Result<Json> Decrypt(RequestContext& ctx, const Json& input) {
   RETURN_IF_ERROR(RefuseRecipient(input));
   const std::string blob = BlobOf(input, "CiphertextBlob");
   const std::string algorithm = input.value("EncryptionAlgorithm", std::string(kSymmetric));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+  if (IgnoresCiphertext(input)) {
+    return DryRunWithoutCiphertext(*txn, ctx, input.value("KeyId", ""), "Decrypt");
+  }
   ASSIGN_OR_RETURN(Opened opened,
                    OpenCiphertext(*txn, ctx, blob, input.value("KeyId", ""), algorithm,
                                   ContextOf(input, "EncryptionContext"), "Decrypt"));
@@ -233,6 +259,12 @@ Result<Json> ReEncrypt(RequestContext& ctx, const Json& input) {
   const std::string destination_algorithm =
       input.value("DestinationEncryptionAlgorithm", std::string(kSymmetric));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
+  if (IgnoresCiphertext(input)) {
+    RETURN_IF_ERROR(EncryptionKey(*txn, ctx, input.value("DestinationKeyId", ""),
+                                  destination_algorithm, "ReEncrypt")
+                        .status());
+    return DryRunWithoutCiphertext(*txn, ctx, input.value("SourceKeyId", ""), "ReEncrypt");
+  }
   ASSIGN_OR_RETURN(Opened source,
                    OpenCiphertext(*txn, ctx, blob, input.value("SourceKeyId", ""), source_algorithm,
                                   ContextOf(input, "SourceEncryptionContext"), "ReEncrypt"));

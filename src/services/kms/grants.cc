@@ -335,13 +335,13 @@ Result<AuthorizationRequest::Grant> MatchGrant(storage::Transaction& txn, const 
 Status CompleteRetireGrantAuthorization(RequestContext& ctx, const Json& input,
                                         AuthorizationRequest* authz) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  Result<Json> grant = RetiringGrant(*txn, ctx, input);
-  // A grant that cannot be found is the handler's to report.
-  if (!grant.ok()) return Status::Ok();
-  const std::string key_arn = grant->value("KeyId", "");
+  // The grant names the key the request acts on: without it there is nothing to
+  // authorize against, whoever asks (InvalidGrantTokenException, NotFoundException).
+  ASSIGN_OR_RETURN(Json grant, RetiringGrant(*txn, ctx, input));
+  const std::string key_arn = grant.value("KeyId", "");
   ASSIGN_OR_RETURN(std::optional<Json> key,
                    LoadKeyById(*txn, key_arn.substr(key_arn.rfind('/') + 1)));
-  if (!key) return Status::Ok();
+  if (!key) return GrantNotFound(grant.value("GrantId", ""));
   authz->context.resource = key_arn;
   authz->context.resource_account = key->value("AWSAccountId", "");
   authz->context.resource_policy_mode = policy::ResourcePolicyMode::kRequired;
@@ -353,9 +353,9 @@ Status CompleteRetireGrantAuthorization(RequestContext& ctx, const Json& input,
     return !who.empty() && (who == caller.arn || (caller.type == Principal::Type::kAssumedRole &&
                                                   who == caller.session.role_arn));
   };
-  const Json ops = grant->value("Operations", Json::array());
-  if (is_caller(grant->value("RetiringPrincipal", "")) ||
-      (is_caller(grant->value("GranteePrincipal", "")) &&
+  const Json ops = grant.value("Operations", Json::array());
+  if (is_caller(grant.value("RetiringPrincipal", "")) ||
+      (is_caller(grant.value("GranteePrincipal", "")) &&
        std::find(ops.begin(), ops.end(), Json("RetireGrant")) != ops.end())) {
     authz->grant = AuthorizationRequest::Grant::kPrincipal;
   }
