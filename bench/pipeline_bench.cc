@@ -29,34 +29,36 @@ int64_t Now() {
       .count();
 }
 
-http::Request QueryRequest(std::string_view service, std::string body, const std::string& key_id,
-                           const std::string& secret) {
+// A signed POST of `body` to `service`, with the given extra headers.
+http::Request SignedPost(std::string_view service, std::string body,
+                         std::vector<std::pair<std::string, std::string>> headers,
+                         const std::string& key_id, const std::string& secret) {
   http::Request req;
   req.method = "POST";
   req.target = "/";
   req.body = std::move(body);
   req.remote_addr = "127.0.0.1";
   req.headers = {{"Host", "127.0.0.1:4566"},
-                 {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
                  {"User-Agent", "Boto3/1.26.27 md/Botocore#1.29.27 Python/3.11.2 Linux"}};
+  for (auto& h : headers) req.headers.push_back(std::move(h));
   sigv4::SignRequest(&req, key_id, secret, "us-east-1", service, Now());
   return req;
+}
+
+http::Request QueryRequest(std::string_view service, std::string body, const std::string& key_id,
+                           const std::string& secret) {
+  return SignedPost(service, std::move(body),
+                    {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, key_id,
+                    secret);
 }
 
 // An awsJson 1.1 request of KMS.
 http::Request KmsRequest(std::string_view operation, std::string body, const std::string& key_id,
                          const std::string& secret) {
-  http::Request req;
-  req.method = "POST";
-  req.target = "/";
-  req.body = std::move(body);
-  req.remote_addr = "127.0.0.1";
-  req.headers = {{"Host", "127.0.0.1:4566"},
-                 {"Content-Type", "application/x-amz-json-1.1"},
-                 {"X-Amz-Target", "TrentService." + std::string(operation)},
-                 {"User-Agent", "Boto3/1.26.27 md/Botocore#1.29.27 Python/3.11.2 Linux"}};
-  sigv4::SignRequest(&req, key_id, secret, "us-east-1", "kms", Now());
-  return req;
+  return SignedPost("kms", std::move(body),
+                    {{"Content-Type", "application/x-amz-json-1.1"},
+                     {"X-Amz-Target", "TrentService." + std::string(operation)}},
+                    key_id, secret);
 }
 
 // The value of a top-level string member of a JSON body (enough for KMS's answers).

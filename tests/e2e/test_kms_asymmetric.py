@@ -18,7 +18,7 @@ import botocore.exceptions
 import pytest
 
 from conftest import aws_cli
-from rawsig import signed
+from kms_util import b64, code_of, error_of, kms_fail, kms_ok, kms_raw, openssl
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -55,48 +55,6 @@ USAGES = {
     "SYMMETRIC_DEFAULT": ["ENCRYPT_DECRYPT"],
 }
 ALL_USAGES = ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"]
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kwargs)
-    return e.value.response["Error"]
-
-
-def code_of(call, *args, **kwargs):
-    return error_of(call, *args, **kwargs)["Code"]
-
-
-def b64(data):
-    return base64.b64encode(data).decode()
-
-
-def kms_raw(server, op, params, access_key=None, secret_key=None):
-    """A raw JSON 1.1 KMS request: (HTTP status, headers, decoded body)."""
-    status, headers, body = signed(
-        server, body=json.dumps(params).encode(), service="kms",
-        headers={"X-Amz-Target": f"TrentService.{op}",
-                 "Content-Type": "application/x-amz-json-1.1"},
-        access_key=access_key, secret_key=secret_key)
-    return status, headers, json.loads(body) if body else {}
-
-
-def kms_ok(server, op, params, **kw):
-    status, _, body = kms_raw(server, op, params, **kw)
-    assert status == 200, (op, params, status, body)
-    return body
-
-
-def kms_err(server, op, params, **kw):
-    status, _, body = kms_raw(server, op, params, **kw)
-    assert status != 200, (op, params, body)
-    return status, body.get("__type"), body.get("message")
-
-
-def openssl(*args, stdin=None):
-    r = subprocess.run(["openssl", *args], input=stdin, capture_output=True)
-    assert r.returncode == 0, (args, r.stderr.decode())
-    return r.stdout
 
 
 def pem_of_public(tmp_path, der, name="pub"):
@@ -189,7 +147,7 @@ def test_create_key_refuses_missing_and_wrong_usages(server):
         assert code_of(kms.create_key, KeySpec="SM2", KeyUsage=usage) == \
             "UnsupportedOperationException"
     # An unknown spec is the model's enum error.
-    status, code, message = kms_err(server, "CreateKey", {"KeySpec": "RSA_1024",
+    status, code, message = kms_fail(server, "CreateKey", {"KeySpec": "RSA_1024",
                                                           "KeyUsage": "SIGN_VERIFY"})
     assert status == 400 and code == "ValidationException"
     assert message.startswith("1 validation error detected: Value 'RSA_1024' at 'keySpec' "
@@ -538,7 +496,7 @@ def test_generate_and_verify_mac_for_every_hmac_spec(server):
             "Message": f"{hk['Arn']} key usage is GENERATE_VERIFY_MAC which is not valid for Sign."}
     assert code_of(kms.encrypt, KeyId=hk["KeyId"], Plaintext=b"p") == "InvalidKeyUsageException"
     # The model's enum for the algorithm.
-    status, code, message = kms_err(server, "GenerateMac", {
+    status, code, message = kms_fail(server, "GenerateMac", {
         "KeyId": hk["KeyId"], "Message": b64(b"m"), "MacAlgorithm": "HMAC_SHA_1"})
     assert status == 400 and code == "ValidationException" and "'macAlgorithm'" in message
 
