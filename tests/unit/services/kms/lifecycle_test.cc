@@ -187,7 +187,8 @@ TEST_F(KmsLifecycleTest, DisabledRotationAndOnDemandRotations) {
   for (int i = 0; i < 25; ++i) Ok(&RotateKeyOnDemand, {{"KeyId", key_id}}, "RotateKeyOnDemand");
   EXPECT_TRUE(IsError(Call(&RotateKeyOnDemand, {{"KeyId", key_id}}), "LimitExceededException"));
   EXPECT_EQ(MaterialCount(key_id), 26u);
-  for (const Json& r : Ok(&ListKeyRotations, {{"KeyId", key_id}})["Rotations"]) {
+  const Json rotations = Ok(&ListKeyRotations, {{"KeyId", key_id}})["Rotations"];
+  for (const Json& r : rotations) {
     EXPECT_EQ(r["RotationType"], "ON_DEMAND");
   }
 
