@@ -102,7 +102,7 @@ Result<Json> TargetKey(storage::Transaction& txn, RequestContext& ctx, std::stri
     return Validation("Aliases must refer to keys. Not aliases");
   }
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(txn, ctx, key_id));
-  if (key.value("KeyState", "") == "PendingDeletion") {
+  if (IsPendingDeletion(key)) {
     return InvalidState(key.value("Arn", "") + " is pending deletion.");
   }
   return key;
@@ -111,7 +111,7 @@ Result<Json> TargetKey(storage::Transaction& txn, RequestContext& ctx, std::stri
 // LimitExceededException when the key already has its 50 aliases.
 Status CheckRoomForAlias(storage::Transaction& txn, const Json& key) {
   ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows,
-                   txn.Scan(KeyAliasesPrefix(key["KeyId"].get<std::string>()), "", kAliasesPerKey));
+                   txn.Scan(KeyAliasesPrefix(RecordIdOf(key)), "", kAliasesPerKey));
   if (rows.size() >= kAliasesPerKey) {
     return LimitExceeded("The KMS key " + key.value("Arn", "") + " already has " +
                          std::to_string(kAliasesPerKey) + " aliases.");
@@ -142,7 +142,7 @@ Result<Json> LoadOwnKey(storage::Transaction& txn, RequestContext& ctx, std::str
 }
 
 Status DeleteAliasesOf(storage::Transaction& txn, const Json& key) {
-  const std::string prefix = KeyAliasesPrefix(key.value("KeyId", ""));
+  const std::string prefix = KeyAliasesPrefix(RecordIdOf(key));
   const std::string list = AliasListPrefix(key.value("AWSAccountId", ""), key.value("Region", ""));
   ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn.Scan(prefix));
   for (const storage::KeyValue& row : rows) {
@@ -160,7 +160,7 @@ Status SaveAlias(storage::Transaction& txn, const RequestContext& ctx, std::stri
                       {"CreationDate", now},
                       {"LastUpdatedDate", now}};
   RETURN_IF_ERROR(iam::Save(txn, AliasRecordKey(ctx, name), alias));
-  return txn.Put(KeyAliasesPrefix(key_id) + ShortName(name), "");
+  return txn.Put(KeyAliasesPrefix(RecordIdFor(key_id, ctx.region)) + ShortName(name), "");
 }
 
 Result<Json> CreateAlias(RequestContext& ctx, const Json& input) {
@@ -196,7 +196,8 @@ Result<Json> UpdateAlias(RequestContext& ctx, const Json& input) {
   const std::string old_key_id = alias->value("TargetKeyId", "");
   const std::string key_id = key["KeyId"].get<std::string>();
   if (key_id != old_key_id) {
-    ASSIGN_OR_RETURN(std::optional<Json> old_key, LoadKeyById(*txn, old_key_id));
+    ASSIGN_OR_RETURN(std::optional<Json> old_key,
+                     LoadKeyById(*txn, RecordIdFor(old_key_id, ctx.region)));
     // Code that uses the alias keeps working: same family of key, same key usage.
     if (old_key && (KeyFamily(*old_key) != KeyFamily(key) ||
                     old_key->value("KeyUsage", "") != key.value("KeyUsage", ""))) {
@@ -205,8 +206,9 @@ Result<Json> UpdateAlias(RequestContext& ctx, const Json& input) {
                         old_key->value("Arn", "") + ".");
     }
     RETURN_IF_ERROR(CheckRoomForAlias(*txn, key));
-    RETURN_IF_ERROR(txn->Delete(KeyAliasesPrefix(old_key_id) + ShortName(name)));
-    RETURN_IF_ERROR(txn->Put(KeyAliasesPrefix(key_id) + ShortName(name), ""));
+    RETURN_IF_ERROR(
+        txn->Delete(KeyAliasesPrefix(RecordIdFor(old_key_id, ctx.region)) + ShortName(name)));
+    RETURN_IF_ERROR(txn->Put(KeyAliasesPrefix(RecordIdOf(key)) + ShortName(name), ""));
     (*alias)["TargetKeyId"] = key_id;
   }
   (*alias)["LastUpdatedDate"] = now;
@@ -224,7 +226,9 @@ Result<Json> DeleteAlias(RequestContext& ctx, const Json& input) {
   if (!alias) return AliasNotFound(ctx, name);
   // Whatever the key's state, pending deletion included.
   RETURN_IF_ERROR(txn->Delete(record_key));
-  RETURN_IF_ERROR(txn->Delete(KeyAliasesPrefix(alias->value("TargetKeyId", "")) + ShortName(name)));
+  RETURN_IF_ERROR(
+      txn->Delete(KeyAliasesPrefix(RecordIdFor(alias->value("TargetKeyId", ""), ctx.region)) +
+                  ShortName(name)));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
 }
@@ -244,7 +248,7 @@ Result<Json> ListAliases(RequestContext& ctx, const Json& input) {
   std::string prefix = list_prefix;
   if (auto it = input.find("KeyId"); it != input.end()) {
     ASSIGN_OR_RETURN(Json key, LoadOwnKey(*txn, ctx, it->get<std::string>()));
-    prefix = KeyAliasesPrefix(key["KeyId"].get<std::string>());
+    prefix = KeyAliasesPrefix(RecordIdOf(key));
   }
   ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows,
                    txn->Scan(prefix, after.empty() ? "" : prefix + after, limit + 1));
@@ -277,13 +281,13 @@ Status CompleteAliasAuthorization(RequestContext& ctx, const OperationSpec& op, 
     const std::string name = input.value("AliasName", "");
     if (name.starts_with(kAliasPrefix)) {
       ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(*txn, ctx, name));
-      if (ref) key_ids.push_back(ref->key_id);
+      if (ref) key_ids.push_back(ref->record_id);
     }
   }
   if (op.name == "CreateAlias" || op.name == "UpdateAlias") {
     ASSIGN_OR_RETURN(std::optional<KeyRef> ref,
                      ResolveKeyId(*txn, ctx, input.value("TargetKeyId", "")));
-    if (ref && (key_ids.empty() || key_ids[0] != ref->key_id)) key_ids.push_back(ref->key_id);
+    if (ref && (key_ids.empty() || key_ids[0] != ref->record_id)) key_ids.push_back(ref->record_id);
   }
   for (const std::string& key_id : key_ids) {
     ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(*txn, key_id));

@@ -14,7 +14,7 @@ namespace bulwark::kms {
 namespace {
 
 constexpr std::string_view kBlobMagic = "KB\x01";
-constexpr size_t kKeyIdSize = 36;  // a UUID
+constexpr size_t kKeyIdSize = 36;  // a UUID, or "mrk-" and 32 hex digits
 constexpr size_t kHeaderSize = 3 + kKeyIdSize + 4;
 
 bool IsUuid(std::string_view s) {
@@ -25,6 +25,15 @@ bool IsUuid(std::string_view s) {
     if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
+}
+
+// A key id as KMS makes them: a UUID, or a multi-Region key's "mrk-" and 32 hex digits.
+bool IsKeyId(std::string_view s) {
+  if (IsMultiRegionKeyId(s)) {
+    return s.size() == kKeyIdSize &&
+           s.substr(4).find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  }
+  return IsUuid(s);
 }
 
 // arn:aws:kms:REGION:ACCOUNT:RESOURCE → (region, account, resource).
@@ -49,8 +58,8 @@ std::string AliasKey(std::string_view account, std::string_view region, std::str
   return "kms/" + std::string(account) + "/" + std::string(region) + "/alias/" + std::string(name);
 }
 
-std::string SealPath(std::string_view key_id, uint32_t version) {
-  return "kms/key/" + std::string(key_id) + "/" + std::to_string(version);
+std::string SealPath(std::string_view record_id, uint32_t version) {
+  return "kms/key/" + std::string(record_id) + "/" + std::to_string(version);
 }
 
 // The encryption context as associated data: pairs sorted by key, each string
@@ -131,7 +140,18 @@ Status IncompatibleAlgorithm(std::string_view algorithm, const Json& key) {
                          key.value("KeySpec", "") + ".");
 }
 
-std::string KeyRecordKey(std::string_view key_id) { return "kms/key/" + std::string(key_id); }
+std::string KeyRecordKey(std::string_view record_id) { return "kms/key/" + std::string(record_id); }
+
+bool IsMultiRegionKeyId(std::string_view key_id) { return key_id.starts_with("mrk-"); }
+
+std::string RecordIdFor(std::string_view key_id, std::string_view region) {
+  if (!IsMultiRegionKeyId(key_id)) return std::string(key_id);
+  return std::string(key_id) + "@" + std::string(region);
+}
+
+std::string RecordIdOf(const Json& key) {
+  return RecordIdFor(key.value("KeyId", ""), key.value("Region", ""));
+}
 
 std::string KeyListPrefix(std::string_view account, std::string_view region) {
   return "kms/" + std::string(account) + "/" + std::string(region) + "/keys/";
@@ -159,18 +179,19 @@ Result<std::optional<KeyRef>> ResolveKeyId(storage::Transaction& txn, const Requ
                      iam::Load(txn, AliasKey(account, region, resource.substr(6))));
     if (!alias) return std::optional<KeyRef>();
     return std::optional<KeyRef>(
-        KeyRef{alias->value("TargetKeyId", ""), alias->value("AliasArn", "")});
+        KeyRef{RecordIdFor(alias->value("TargetKeyId", ""), region), alias->value("AliasArn", "")});
   }
   if (key_id.starts_with("arn:")) {
     if (!resource.starts_with("key/")) return std::optional<KeyRef>();
     resource = resource.substr(4);
   }
-  if (!IsUuid(resource)) return std::optional<KeyRef>();
-  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, resource));
+  if (!IsKeyId(resource)) return std::optional<KeyRef>();
+  const std::string record_id = RecordIdFor(resource, region);
+  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, record_id));
   if (!key || key->value("AWSAccountId", "") != account || key->value("Region", "") != region) {
     return std::optional<KeyRef>();
   }
-  return std::optional<KeyRef>(KeyRef{resource, "", std::move(key)});
+  return std::optional<KeyRef>(KeyRef{record_id, "", std::move(key)});
 }
 
 namespace {
@@ -221,8 +242,8 @@ ParseMemo<policy::Policy>& KeyPolicies() {
 
 }  // namespace
 
-Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view key_id) {
-  const std::string path = KeyRecordKey(key_id);
+Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view record_id) {
+  const std::string path = KeyRecordKey(record_id);
   ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(path));
   if (!raw) return KeyPtr();
   KeyPtr record = KeyRecords().Get(path, *raw, [](const std::string& text) {
@@ -234,8 +255,8 @@ Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view key_id)
   return record;
 }
 
-Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view key_id) {
-  ASSIGN_OR_RETURN(KeyPtr record, LoadKeyRecord(txn, key_id));
+Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view record_id) {
+  ASSIGN_OR_RETURN(KeyPtr record, LoadKeyRecord(txn, record_id));
   if (!record) return std::optional<Json>();
   return std::optional<Json>(*record);
 }
@@ -251,7 +272,7 @@ Result<KeyPtr> FindKey(storage::Transaction& txn, const RequestContext& ctx,
                                         ":" + std::string(key_id);
       return NotFound("Alias " + arn + " is not found.");
     }
-    if (key_id.starts_with("arn:aws:kms:") || IsUuid(key_id)) {
+    if (key_id.starts_with("arn:aws:kms:") || IsKeyId(key_id)) {
       const std::string arn = key_id.starts_with("arn:")
                                   ? std::string(key_id)
                                   : KeyArn(ctx.region, ctx.caller.account_id, key_id);
@@ -260,8 +281,10 @@ Result<KeyPtr> FindKey(storage::Transaction& txn, const RequestContext& ctx,
     return NotFound("Invalid keyId '" + std::string(key_id) + "'");
   }
   if (ref->record) return std::move(ref->record);
-  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, ref->key_id));
-  if (!key) return NotFound("Key '" + ref->key_id + "' does not exist");
+  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, ref->record_id));
+  if (!key)
+    return NotFound("Key '" + ref->record_id.substr(0, ref->record_id.find('@')) +
+                    "' does not exist");
   return key;
 }
 
@@ -272,7 +295,7 @@ Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx,
 }
 
 Status SaveKey(storage::Transaction& txn, const Json& key) {
-  return iam::Save(txn, KeyRecordKey(key["KeyId"].get<std::string>()), key);
+  return iam::Save(txn, KeyRecordKey(RecordIdOf(key)), key);
 }
 
 Status CheckUsable(const Json& key) {
@@ -281,6 +304,9 @@ Status CheckUsable(const Json& key) {
   if (state == "Enabled") return Status::Ok();
   if (state == "Disabled") return Disabled(arn + " is disabled.");
   if (state == "PendingDeletion") return InvalidState(arn + " is pending deletion.");
+  if (state == "PendingReplicaDeletion") {
+    return InvalidState(arn + " is pending replica deletion.");
+  }
   if (state == "PendingImport") return InvalidState(arn + " is pending import.");
   return InvalidState(arn + " is in state " + state + ".");
 }
@@ -292,6 +318,11 @@ Result<KeyPtr> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
   RETURN_IF_ERROR(CheckUsable(*key));
   if (key->value("KeyUsage", "") != usage) return WrongKeyUsage(*key, operation);
   return key;
+}
+
+bool IsPendingDeletion(const Json& key) {
+  const std::string state = key.value("KeyState", "");
+  return state == "PendingDeletion" || state == "PendingReplicaDeletion";
 }
 
 bool IsSymmetricKey(const Json& key) { return key.value("KeySpec", "") == "SYMMETRIC_DEFAULT"; }
@@ -314,7 +345,7 @@ Json KeyMetadata(const Json& key) {
               {"KeyManager", key.value("KeyManager", "CUSTOMER")},
               {"CustomerMasterKeySpec", key["KeySpec"]},
               {"KeySpec", key["KeySpec"]},
-              {"MultiRegion", false}};
+              {"MultiRegion", IsMultiRegionKeyId(key.value("KeyId", ""))}};
   for (const char* list :
        {"EncryptionAlgorithms", "SigningAlgorithms", "MacAlgorithms", "KeyAgreementAlgorithms"}) {
     if (key.contains(list)) out[list] = key[list];
@@ -325,11 +356,30 @@ Json KeyMetadata(const Json& key) {
   for (const char* member : {"ExpirationModel", "ValidTo"}) {
     if (key.contains(member)) out[member] = key[member];
   }
-  if (key.contains("DeletionDate")) {
-    out["DeletionDate"] = key["DeletionDate"];
+  if (key.contains("DeletionDate")) out["DeletionDate"] = key["DeletionDate"];
+  if (key.contains("PendingDeletionWindowInDays")) {
     out["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"];
   }
+  if (out["MultiRegion"].get<bool>())
+    out["MultiRegionConfiguration"] = MultiRegionConfiguration(key);
   return out;
+}
+
+std::string KeyArnIn(const Json& key, std::string_view region) {
+  return KeyArn(region, key.value("AWSAccountId", ""), key.value("KeyId", ""));
+}
+
+Json MultiRegionConfiguration(const Json& key) {
+  const std::string primary = key.value("PrimaryRegion", "");
+  Json replicas = Json::array();
+  for (const Json& region : key.value("Regions", Json::array())) {
+    if (region != primary) {
+      replicas.push_back({{"Arn", KeyArnIn(key, region.get<std::string>())}, {"Region", region}});
+    }
+  }
+  return {{"MultiRegionKeyType", key.value("Region", "") == primary ? "PRIMARY" : "REPLICA"},
+          {"PrimaryKey", {{"Arn", KeyArnIn(key, primary)}, {"Region", primary}}},
+          {"ReplicaKeys", std::move(replicas)}};
 }
 
 uint32_t CurrentVersion(const Json& key) {
@@ -338,7 +388,7 @@ uint32_t CurrentVersion(const Json& key) {
 }
 
 Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_t version) {
-  const std::string key_id = key["KeyId"].get<std::string>();
+  const std::string key_id = RecordIdOf(key);
   if (version == 0) version = CurrentVersion(key);
   for (const Json& v : key.value("Material", Json::array())) {
     if (v.value("Version", 0u) != version) continue;
@@ -353,7 +403,7 @@ Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_
 
 Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretBytes& material,
                           int64_t now, std::string_view rotation_type) {
-  const std::string key_id = key["KeyId"].get<std::string>();
+  const std::string key_id = RecordIdOf(key);
   const uint32_t version = CurrentVersion(key) + 1;
   ASSIGN_OR_RETURN(std::string sealed,
                    ctx.env->sealer->Seal(SealPath(key_id, version), material.view()));
@@ -413,11 +463,18 @@ std::optional<BlobHeader> ParseBlobHeader(std::string_view blob) {
   if (blob.size() < kHeaderSize || !blob.starts_with(kBlobMagic)) return std::nullopt;
   BlobHeader h;
   h.key_id = std::string(blob.substr(3, kKeyIdSize));
-  if (!IsUuid(h.key_id)) return std::nullopt;
+  if (!IsKeyId(h.key_id)) return std::nullopt;
   for (size_t i = 0; i < 4; ++i) {
     h.version = (h.version << 8) | static_cast<uint8_t>(blob[3 + kKeyIdSize + i]);
   }
   return h;
+}
+
+Result<KeyPtr> KeyOfCiphertext(storage::Transaction& txn, const RequestContext& ctx,
+                               const BlobHeader& header) {
+  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, RecordIdFor(header.key_id, ctx.region)));
+  if (key && key->value("Region", "") != ctx.region) return KeyPtr();
+  return key;
 }
 
 Result<std::string> SealBlob(const RequestContext& ctx, const Json& key, std::string_view plaintext,
@@ -469,14 +526,13 @@ void KeyConditionKeys(const Json& key, std::vector<std::pair<std::string, std::s
 }
 
 std::shared_ptr<const policy::Policy> KeyPolicyOf(const Json& key) {
-  return KeyPolicies().Get(
-      key.value("KeyId", ""), key.value("Policy", ""), [](const std::string& text) {
-        policy::ParseOptions options;
-        options.kind = policy::PolicyKind::kResource;
-        Result<policy::Policy> parsed = policy::ParsePolicy(text, options);
-        return std::make_shared<const policy::Policy>(parsed.ok() ? std::move(parsed).value()
-                                                                  : policy::Policy());
-      });
+  return KeyPolicies().Get(RecordIdOf(key), key.value("Policy", ""), [](const std::string& text) {
+    policy::ParseOptions options;
+    options.kind = policy::PolicyKind::kResource;
+    Result<policy::Policy> parsed = policy::ParsePolicy(text, options);
+    return std::make_shared<const policy::Policy>(parsed.ok() ? std::move(parsed).value()
+                                                              : policy::Policy());
+  });
 }
 
 AuthorizationRequest::OtherResource KeyResource(std::string_view action, const Json& key) {

@@ -51,7 +51,14 @@ Status WrongKeyUsage(const Json& key, std::string_view operation);
 // "Algorithm ALG is incompatible with key spec SPEC."
 Status IncompatibleAlgorithm(std::string_view algorithm, const Json& key);
 
-std::string KeyRecordKey(std::string_view key_id);
+// Where a key's record is: "kms/key/RECORD-ID". The record id is the key id, but for
+// multi-Region keys, whose replicas share their key id across Regions: "mrk-…@REGION".
+// Every per-key storage key (grants, aliases, material seal paths, usage, due work)
+// uses the record id, so that each replica has its own.
+std::string KeyRecordKey(std::string_view record_id);
+bool IsMultiRegionKeyId(std::string_view key_id);  // "mrk-…"
+std::string RecordIdFor(std::string_view key_id, std::string_view region);
+std::string RecordIdOf(const Json& key);
 std::string KeyListPrefix(std::string_view account, std::string_view region);
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
 
@@ -63,7 +70,7 @@ std::string KeyArn(std::string_view region, std::string_view account, std::strin
 using KeyPtr = std::shared_ptr<const Json>;
 
 struct KeyRef {
-  std::string key_id;
+  std::string record_id;  // RecordIdFor(key id, the Region it was named in)
   std::string alias_arn;  // empty: not through an alias
   KeyPtr record;          // the key's record, when the lookup read it already
 };
@@ -71,10 +78,11 @@ Result<std::optional<KeyRef>> ResolveKeyId(storage::Transaction& txn, const Requ
                                            std::string_view key_id);
 // The key's record, or NotFoundException ("Key 'ARN' does not exist" / "Invalid keyId").
 Result<Json> LoadKey(storage::Transaction& txn, const RequestContext& ctx, std::string_view key_id);
-// The record of the key with this id, wherever it is, or nullopt.
-Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view key_id);
+// The record with this record id (a key id, or "mrk-…@REGION"), wherever it is, or
+// nullopt.
+Result<std::optional<Json>> LoadKeyById(storage::Transaction& txn, std::string_view record_id);
 // The same, shared (null when there is none): parsed once per stored content.
-Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view key_id);
+Result<KeyPtr> LoadKeyRecord(storage::Transaction& txn, std::string_view record_id);
 // LoadKey's key, shared.
 Result<KeyPtr> FindKey(storage::Transaction& txn, const RequestContext& ctx,
                        std::string_view key_id);
@@ -89,12 +97,20 @@ Result<KeyPtr> KeyForUse(storage::Transaction& txn, const RequestContext& ctx,
                          std::string_view key_id, std::string_view usage,
                          std::string_view operation);
 
+// PendingDeletion, or a multi-Region primary's PendingReplicaDeletion.
+bool IsPendingDeletion(const Json& key);
+
 // What a key's KeySpec makes it.
 bool IsSymmetricKey(const Json& key);   // SYMMETRIC_DEFAULT
 bool IsHmacKey(const Json& key);        // HMAC_*
 bool IsAsymmetricKey(const Json& key);  // RSA_*, ECC_*
 // The KeyMetadata shape of a record.
 Json KeyMetadata(const Json& key);
+// A multi-Region key's MultiRegionConfiguration, from its "PrimaryRegion" and the
+// "Regions" of all its keys (every record of the key keeps both).
+Json MultiRegionConfiguration(const Json& key);
+// The ARN the same key id has in `region` (a multi-Region key's replicas).
+std::string KeyArnIn(const Json& key, std::string_view region);
 
 // The key material of `version` (the newest when 0), unsealed.
 Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_t version = 0);
@@ -127,6 +143,10 @@ struct BlobHeader {
   uint32_t version = 0;
 };
 std::optional<BlobHeader> ParseBlobHeader(std::string_view blob);
+// The key of a ciphertext in the request's Region (a multi-Region key's replica there),
+// or null: a ciphertext does not decrypt in another Region than its key's.
+Result<KeyPtr> KeyOfCiphertext(storage::Transaction& txn, const RequestContext& ctx,
+                               const BlobHeader& header);
 Result<std::string> SealBlob(const RequestContext& ctx, const Json& key, std::string_view plaintext,
                              const Json& encryption_context);
 // InvalidCiphertextException for anything that does not authenticate.

@@ -90,7 +90,7 @@ Result<Opened> OpenCiphertext(storage::Transaction& txn, RequestContext& ctx, st
     if (ref) {
       KeyPtr named = ref->record;
       if (!named) {
-        ASSIGN_OR_RETURN(named, LoadKeyRecord(txn, ref->key_id));
+        ASSIGN_OR_RETURN(named, LoadKeyRecord(txn, ref->record_id));
       }
       if (named && !IsSymmetricKey(*named) &&
           named->value("KeyUsage", "") == std::string_view(kEncryptDecrypt)) {
@@ -99,10 +99,10 @@ Result<Opened> OpenCiphertext(storage::Transaction& txn, RequestContext& ctx, st
       }
     }
     if (!header) return InvalidCiphertext();
-    if (!ref || ref->key_id != header->key_id) return IncorrectKey();
+    if (!ref || ref->record_id != RecordIdFor(header->key_id, ctx.region)) return IncorrectKey();
   }
   if (!header) return InvalidCiphertext();
-  ASSIGN_OR_RETURN(KeyPtr key, LoadKeyRecord(txn, header->key_id));
+  ASSIGN_OR_RETURN(KeyPtr key, KeyOfCiphertext(txn, ctx, *header));
   if (!key) return InvalidCiphertext();
   RETURN_IF_ERROR(CheckUsable(*key));
   ASSIGN_OR_RETURN(SecretBytes plaintext, OpenBlob(ctx, *key, blob, context));

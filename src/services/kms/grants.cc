@@ -1,7 +1,7 @@
 // KMS grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant, and
 // what a grant contributes to authorization (MatchGrant).
 //
-// Records:
+// Records (KEY-ID: the key's record id, common.h):
 // - "kms/grant/KEY-ID/GRANT-ID": {GrantId, KeyId (the key ARN), Name, CreationDate,
 //   GranteePrincipal, RetiringPrincipal, IssuingAccount, Operations, Constraints}.
 // - "kms/grant-grantee/KEY-ID/GRANTEE\n GRANT-ID" and
@@ -45,6 +45,16 @@ std::string RetiringPrefix(std::string_view retiring) {
 }
 std::string NamePrefix(std::string_view key_id, std::string_view name) {
   return "kms/grant-name/" + std::string(key_id) + "/" + std::string(name) + "\n";
+}
+
+// The record id of the key an ARN names ("arn:aws:kms:REGION:ACCOUNT:key/KEY-ID").
+std::string RecordIdOfArn(std::string_view arn) {
+  const size_t region_start = std::string_view("arn:aws:kms:").size();
+  const size_t region_end = arn.find(':', region_start);
+  const std::string_view region = region_end == std::string_view::npos
+                                      ? std::string_view()
+                                      : arn.substr(region_start, region_end - region_start);
+  return RecordIdFor(arn.substr(arn.rfind('/') + 1), region);
 }
 
 Status InvalidGrantToken() {
@@ -251,8 +261,7 @@ Result<std::string> MarkerOf(const Json& input) {
 // Removes a grant and its index entries, and counts it out of its key.
 Status RemoveGrant(storage::Transaction& txn, const Json& grant) {
   const std::string grant_id = grant.value("GrantId", "");
-  const std::string key_arn = grant.value("KeyId", "");
-  const std::string key_id = key_arn.substr(key_arn.rfind('/') + 1);
+  const std::string key_id = RecordIdOfArn(grant.value("KeyId", ""));
   RETURN_IF_ERROR(txn.Delete(GrantKey(key_id, grant_id)));
   RETURN_IF_ERROR(
       txn.Delete(GranteePrefix(key_id, grant.value("GranteePrincipal", "")) + grant_id));
@@ -286,7 +295,7 @@ Result<Json> RetiringGrant(storage::Transaction& txn, RequestContext& ctx, const
       return Validation("Either GrantToken, or KeyId and GrantId, must be specified.");
     }
     ASSIGN_OR_RETURN(Json key, LoadKey(txn, ctx, input.value("KeyId", "")));
-    key_id = key.value("KeyId", "");
+    key_id = RecordIdOf(key);
   }
   ASSIGN_OR_RETURN(std::optional<Json> grant, iam::Load(txn, GrantKey(key_id, grant_id)));
   if (!grant) return GrantNotFound(grant_id);
@@ -311,7 +320,7 @@ Result<AuthorizationRequest::Grant> MatchGrant(storage::Transaction& txn, const 
                                                const Json& input) {
   using Grant = AuthorizationRequest::Grant;
   if (key.value("GrantCount", int64_t{0}) <= 0) return Grant::kNone;
-  const std::string key_id = key.value("KeyId", "");
+  const std::string key_id = RecordIdOf(key);
   const Principal& caller = ctx.caller;
   // A grant to the caller itself, or to the role behind an assumed-role session.
   std::vector<std::string> names = {caller.arn};
@@ -339,8 +348,7 @@ Status CompleteRetireGrantAuthorization(RequestContext& ctx, const Json& input,
   // authorize against, whoever asks (InvalidGrantTokenException, NotFoundException).
   ASSIGN_OR_RETURN(Json grant, RetiringGrant(*txn, ctx, input));
   const std::string key_arn = grant.value("KeyId", "");
-  ASSIGN_OR_RETURN(std::optional<Json> key,
-                   LoadKeyById(*txn, key_arn.substr(key_arn.rfind('/') + 1)));
+  ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(*txn, RecordIdOfArn(key_arn)));
   if (!key) return GrantNotFound(grant.value("GrantId", ""));
   authz->context.resource = key_arn;
   authz->context.resource_account = key->value("AWSAccountId", "");
@@ -388,7 +396,7 @@ Result<Json> CreateGrant(RequestContext& ctx, const Json& input) {
   }
   RETURN_IF_ERROR(CheckConstraints(key, input.value("Constraints", Json::object())));
   RETURN_IF_ERROR(CheckDryRun(input));
-  const std::string key_id = key.value("KeyId", "");
+  const std::string key_id = RecordIdOf(key);
 
   // A retry with the same name and parameters answers with the same grant.
   const std::string name = input.value("Name", "");
@@ -440,8 +448,7 @@ Result<Json> ListGrants(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(std::string marker, MarkerOf(input));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(Json key, LoadKey(*txn, ctx, input.value("KeyId", "")));
-  const std::string key_id = key.value("KeyId", "");
-  const std::string prefix = "kms/grant/" + key_id + "/";
+  const std::string prefix = "kms/grant/" + RecordIdOf(key) + "/";
   const std::string grant_filter = input.value("GrantId", "");
   const std::string grantee_filter = input.value("GranteePrincipal", "");
   Json grants = Json::array();
@@ -517,8 +524,7 @@ Result<Json> RevokeGrant(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, LoadKey(*txn, ctx, input.value("KeyId", "")));
   const std::string grant_id = input.value("GrantId", "");
-  ASSIGN_OR_RETURN(std::optional<Json> grant,
-                   iam::Load(*txn, GrantKey(key.value("KeyId", ""), grant_id)));
+  ASSIGN_OR_RETURN(std::optional<Json> grant, iam::Load(*txn, GrantKey(RecordIdOf(key), grant_id)));
   if (!grant) return GrantNotFound(grant_id);
   RETURN_IF_ERROR(CheckDryRun(input));
   RETURN_IF_ERROR(RemoveGrant(*txn, *grant));
@@ -528,7 +534,7 @@ Result<Json> RevokeGrant(RequestContext& ctx, const Json& input) {
 
 Status DeleteGrantsOf(storage::Transaction& txn, const Json& key) {
   if (key.value("GrantCount", int64_t{0}) <= 0) return Status::Ok();
-  const std::string prefix = "kms/grant/" + key.value("KeyId", "") + "/";
+  const std::string prefix = "kms/grant/" + RecordIdOf(key) + "/";
   for (;;) {
     ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn.Scan(prefix, "", 256));
     for (const storage::KeyValue& row : rows) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
+#include "core/secret.h"
 #include "services/service.h"
 #include "storage/kv.h"
 
@@ -87,10 +89,36 @@ struct KeyOptions {
   std::string policy;
   std::string description;
   Json tags = Json::array();
+  bool multi_region = false;  // an "mrk-" key id, primary in the caller's Region
 };
 Result<Json> NewKeyRecord(const RequestContext& ctx, const KeyOptions& options, int64_t now);
 // keys.cc: stores a new key and lists it in its account and Region.
 Status StoreNewKey(storage::Transaction& txn, const Json& key);
+// keys.cc: MalformedPolicyDocumentException for a key policy that does not parse or
+// that would lock the caller out (unless input's BypassPolicyLockoutSafetyCheck).
+Status CheckNewKeyPolicy(const RequestContext& ctx, const Json& input, std::string_view document,
+                         std::string_view key_arn);
+// keys.cc: moves a key to PendingDeletion, destroyed by the sweep at `when`; saves it.
+Status StartDeletionWindow(storage::Transaction& txn, Json& key, int64_t when);
+
+// multiregion.cc: ReplicateKey, UpdatePrimaryRegion.
+Result<Json> ReplicateKey(RequestContext& ctx, const Json& input);
+Result<Json> UpdatePrimaryRegion(RequestContext& ctx, const Json& input);
+// multiregion.cc: whether a multi-Region primary key has replicas.
+bool HasReplicas(const Json& key);
+// multiregion.cc: the other keys of a multi-Region key (its primary and replicas in
+// other Regions), as stored.
+Result<std::vector<Json>> RelatedKeys(storage::Transaction& txn, const Json& key);
+// multiregion.cc: after a multi-Region key's destruction, removes its Region from the
+// others; a primary waiting in PendingReplicaDeletion for its last replica starts its
+// deletion window.
+Status ForgetRegion(storage::Transaction& txn, const Json& destroyed, int64_t now);
+// multiregion.cc: the properties a multi-Region key shares — a new material version
+// (rotation; `material` is its plaintext) and the rotation settings — copied from the
+// primary to its replicas. No-ops for other keys.
+Status ShareMaterialVersion(const RequestContext& ctx, storage::Transaction& txn,
+                            const Json& primary, const SecretBytes& material);
+Status ShareRotationSettings(storage::Transaction& txn, const Json& primary);
 // keys.cc: destroys the keys whose deletion window has ended (a few per call), inside a
 // write. The sweeps below add the number of due entries they took to `*done`.
 Status SweepDeletedKeys(storage::Transaction& txn, int64_t now, size_t* done = nullptr);

@@ -46,7 +46,7 @@ Result<Json> ExternalKey(storage::Transaction& txn, RequestContext& ctx, const J
     return Unsupported(key.value("Arn", "") + " origin is " + key.value("Origin", "") +
                        " which is not valid for this operation.");
   }
-  if (key.value("KeyState", "") == "PendingDeletion") {
+  if (IsPendingDeletion(key)) {
     return InvalidState(key.value("Arn", "") + " is pending deletion.");
   }
   return key;
@@ -103,7 +103,7 @@ void DropMaterial(Json& key) {
 
 Status Unschedule(storage::Transaction& txn, const Json& key) {
   if (!key.contains("ValidTo")) return Status::Ok();
-  return txn.Delete(DueKey(kExpiry, key["ValidTo"].get<int64_t>(), key.value("KeyId", "")));
+  return txn.Delete(DueKey(kExpiry, key["ValidTo"].get<int64_t>(), RecordIdOf(key)));
 }
 
 }  // namespace
@@ -132,7 +132,7 @@ Result<Json> GetParametersForImport(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(Json key, ExternalKey(*txn, ctx, input));
   const std::string key_id = key.value("KeyId", "");
   // Expired parameters of this key go.
-  const std::string prefix = "kms/import/" + key_id + "/";
+  const std::string prefix = "kms/import/" + RecordIdOf(key) + "/";
   ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn->Scan(prefix));
   for (const storage::KeyValue& row : rows) {
     Json old = Json::parse(row.value, nullptr, false);
@@ -140,7 +140,7 @@ Result<Json> GetParametersForImport(RequestContext& ctx, const Json& input) {
       RETURN_IF_ERROR(txn->Delete(row.key));
     }
   }
-  const std::string path = ImportKey(key_id, token_hex);
+  const std::string path = ImportKey(RecordIdOf(key), token_hex);
   ASSIGN_OR_RETURN(std::string sealed, ctx.env->sealer->Seal(path, pair.private_key.view()));
   const int64_t valid_to = now + kParametersLifetime;
   RETURN_IF_ERROR(iam::Save(*txn, path,
@@ -188,7 +188,7 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
       token.substr(3, 36) != key_id) {
     return InvalidImportToken();
   }
-  const std::string path = ImportKey(key_id, crypto::HexEncode(token.substr(3 + 36)));
+  const std::string path = ImportKey(RecordIdOf(key), crypto::HexEncode(token.substr(3 + 36)));
   ASSIGN_OR_RETURN(std::optional<Json> parameters, iam::Load(*txn, path));
   if (!parameters) return InvalidImportToken();
   if (parameters->value("ParametersValidTo", int64_t{0}) <= now) {
@@ -224,8 +224,9 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
     }
     if (!current.contains("Sealed")) {
       const uint32_t version = current.value("Version", 0u);
-      ASSIGN_OR_RETURN(std::string resealed,
-                       ctx.env->sealer->Seal(MaterialSealPath(key_id, version), material->view()));
+      ASSIGN_OR_RETURN(
+          std::string resealed,
+          ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(key), version), material->view()));
       current["Sealed"] = crypto::Base64Encode(resealed);
     }
   }
@@ -233,7 +234,7 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
   key["ExpirationModel"] = model;
   if (expires) {
     key["ValidTo"] = valid_to;
-    RETURN_IF_ERROR(txn->Put(DueKey(kExpiry, valid_to, key_id), ""));
+    RETURN_IF_ERROR(txn->Put(DueKey(kExpiry, valid_to, RecordIdOf(key)), ""));
   } else {
     key.erase("ValidTo");
   }
@@ -265,13 +266,13 @@ Status ExpireImportedMaterial(storage::Transaction& txn, int64_t now, size_t* do
   constexpr size_t kBatch = 16;
   ASSIGN_OR_RETURN(std::vector<std::string> due, TakeDue(txn, kExpiry, now, kBatch));
   if (done) *done += due.size();
-  for (const std::string& key_id : due) {
-    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, key_id));
+  for (const std::string& record_id : due) {
+    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, record_id));
     if (!key || key->value("ValidTo", INT64_MAX) > now) continue;
-    const bool pending_deletion = key->value("KeyState", "") == "PendingDeletion";
+    const std::string state = key->value("KeyState", "");
     DropMaterial(*key);
     // A key pending deletion stays so; its material is gone all the same.
-    if (pending_deletion) (*key)["KeyState"] = "PendingDeletion";
+    if (IsPendingDeletion(Json{{"KeyState", state}})) (*key)["KeyState"] = state;
     RETURN_IF_ERROR(SaveKey(txn, *key));
   }
   return Status::Ok();

@@ -132,21 +132,40 @@ Status PendingDeletion(const Json& key) {
 
 }  // namespace
 
+Status CheckNewKeyPolicy(const RequestContext& ctx, const Json& input, std::string_view document,
+                         std::string_view key_arn) {
+  RETURN_IF_ERROR(CheckKeyPolicy(document));
+  return CheckPolicyLockout(ctx, input, document, key_arn);
+}
+
+Status StartDeletionWindow(storage::Transaction& txn, Json& key, int64_t when) {
+  key["KeyState"] = "PendingDeletion";
+  key["DeletionDate"] = when;
+  RETURN_IF_ERROR(SaveKey(txn, key));
+  return txn.Put(DueKey(kDeletion, when, RecordIdOf(key)), "");
+}
+
 Status SweepDeletedKeys(storage::Transaction& txn, int64_t now, size_t* done) {
   constexpr size_t kBatch = 16;
   ASSIGN_OR_RETURN(std::vector<std::string> due, TakeDue(txn, kDeletion, now, kBatch));
   if (done) *done += due.size();
-  for (const std::string& key_id : due) {
-    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, key_id));
+  for (const std::string& record_id : due) {
+    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, record_id));
     if (key && key->value("KeyState", "") == "PendingDeletion") {
       // The material goes with the record: the key is destroyed.
-      RETURN_IF_ERROR(txn.Delete(KeyRecordKey(key_id)));
-      RETURN_IF_ERROR(txn.Delete(
-          KeyListPrefix(key->value("AWSAccountId", ""), key->value("Region", "")) + key_id));
+      RETURN_IF_ERROR(txn.Delete(KeyRecordKey(record_id)));
+      RETURN_IF_ERROR(
+          txn.Delete(KeyListPrefix(key->value("AWSAccountId", ""), key->value("Region", "")) +
+                     key->value("KeyId", "")));
       // Its aliases go too, as in AWS.
       RETURN_IF_ERROR(DeleteAliasesOf(txn, *key));
       RETURN_IF_ERROR(DeleteGrantsOf(txn, *key));
-      RETURN_IF_ERROR(DeleteUsageOf(txn, key_id));
+      RETURN_IF_ERROR(DeleteUsageOf(txn, record_id));
+      // A multi-Region key's other keys no longer list it; a primary key that waited
+      // for its last replica starts its own window.
+      if (IsMultiRegionKeyId(key->value("KeyId", ""))) {
+        RETURN_IF_ERROR(ForgetRegion(txn, *key, now));
+      }
     }
   }
   return Status::Ok();
@@ -154,7 +173,12 @@ Status SweepDeletedKeys(storage::Transaction& txn, int64_t now, size_t* done) {
 
 Result<Json> NewKeyRecord(const RequestContext& ctx, const KeyOptions& options, int64_t now) {
   const std::string& account = ctx.caller.account_id;
-  const std::string key_id = ids::NewUuid();
+  std::string key_id = ids::NewUuid();
+  if (options.multi_region) {
+    // "mrk-" and 32 hex digits: the UUID's digits.
+    key_id.erase(std::remove(key_id.begin(), key_id.end(), '-'), key_id.end());
+    key_id = "mrk-" + key_id;
+  }
   const bool external = options.origin == "EXTERNAL";
   Json key = {{"AWSAccountId", account},
               {"KeyId", key_id},
@@ -169,6 +193,10 @@ Result<Json> NewKeyRecord(const RequestContext& ctx, const KeyOptions& options, 
               {"KeySpec", options.key_spec},
               {"Policy", options.policy.empty() ? DefaultKeyPolicy(account) : options.policy},
               {"Tags", options.tags}};
+  if (options.multi_region) {
+    key["PrimaryRegion"] = ctx.region;
+    key["Regions"] = {ctx.region};
+  }
   SetAlgorithms(key);
   // A key of EXTERNAL origin has no material until ImportKeyMaterial.
   if (!external) {
@@ -214,7 +242,6 @@ Result<Json> CreateKey(RequestContext& ctx, const Json& input) {
   if (origin != "AWS_KMS" && origin != "EXTERNAL") {
     return Unsupported("Origin " + origin + " is not supported.");
   }
-  if (input.value("MultiRegion", false)) return Unsupported("Multi-Region keys are not supported.");
   RETURN_IF_ERROR(CheckTags(input.value("Tags", Json::array())));
   const std::string& account = ctx.caller.account_id;
   std::string policy = input.value("Policy", DefaultKeyPolicy(account));
@@ -231,6 +258,7 @@ Result<Json> CreateKey(RequestContext& ctx, const Json& input) {
   options.policy = std::move(policy);
   options.description = input.value("Description", "");
   options.tags = input.value("Tags", Json::array());
+  options.multi_region = input.value("MultiRegion", false);
   ASSIGN_OR_RETURN(Json key, NewKeyRecord(ctx, options, now));
 
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
@@ -293,11 +321,12 @@ Result<Json> SetEnabled(RequestContext& ctx, const Json& input, bool enabled) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
   const std::string state = key.value("KeyState", "");
-  if (state == "PendingDeletion") return PendingDeletion(key);
+  if (IsPendingDeletion(key)) return PendingDeletion(key);
   if (state == "PendingImport") return InvalidState(key.value("Arn", "") + " is pending import.");
   key["KeyState"] = enabled ? "Enabled" : "Disabled";
   if (enabled) RETURN_IF_ERROR(ResumeRotation(*txn, key, iam::Now(ctx)));
   RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(ShareRotationSettings(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
 }
@@ -315,7 +344,7 @@ Result<Json> DisableKey(RequestContext& ctx, const Json& input) {
 Result<Json> UpdateKeyDescription(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
-  if (key.value("KeyState", "") == "PendingDeletion") return PendingDeletion(key);
+  if (IsPendingDeletion(key)) return PendingDeletion(key);
   key["Description"] = input.value("Description", "");
   RETURN_IF_ERROR(SaveKey(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
@@ -337,7 +366,7 @@ Result<Json> PutKeyPolicy(RequestContext& ctx, const Json& input) {
   RETURN_IF_ERROR(CheckKeyPolicy(policy));
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
-  if (key.value("KeyState", "") == "PendingDeletion") return PendingDeletion(key);
+  if (IsPendingDeletion(key)) return PendingDeletion(key);
   RETURN_IF_ERROR(CheckPolicyLockout(ctx, input, policy, key.value("Arn", "")));
   key["Policy"] = policy;
   RETURN_IF_ERROR(SaveKey(*txn, key));
@@ -361,13 +390,22 @@ Result<Json> ScheduleKeyDeletion(RequestContext& ctx, const Json& input) {
   const int64_t now = iam::Now(ctx);
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
-  if (key.value("KeyState", "") == "PendingDeletion") return PendingDeletion(key);
-  const int64_t when = now + days * kDay;
-  key["KeyState"] = "PendingDeletion";
-  key["DeletionDate"] = when;
+  const std::string state = key.value("KeyState", "");
+  if (state == "PendingDeletion" || state == "PendingReplicaDeletion") {
+    return PendingDeletion(key);
+  }
   key["PendingDeletionWindowInDays"] = days;
-  RETURN_IF_ERROR(SaveKey(*txn, key));
-  RETURN_IF_ERROR(txn->Put(DueKey(kDeletion, when, key["KeyId"].get<std::string>()), ""));
+  if (HasReplicas(key)) {
+    // A primary key outlives its replicas: its window starts when the last one is gone.
+    key["KeyState"] = "PendingReplicaDeletion";
+    RETURN_IF_ERROR(SaveKey(*txn, key));
+    RETURN_IF_ERROR(txn->Commit());
+    return Json{{"KeyId", key["Arn"]},
+                {"KeyState", "PendingReplicaDeletion"},
+                {"PendingWindowInDays", days}};
+  }
+  const int64_t when = now + days * kDay;
+  RETURN_IF_ERROR(StartDeletionWindow(*txn, key, when));
   RETURN_IF_ERROR(SweepDeletedKeys(*txn, now));
   RETURN_IF_ERROR(txn->Commit());
   return Json{{"KeyId", key["Arn"]},
@@ -379,11 +417,14 @@ Result<Json> ScheduleKeyDeletion(RequestContext& ctx, const Json& input) {
 Result<Json> CancelKeyDeletion(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
-  if (key.value("KeyState", "") != "PendingDeletion") {
+  const std::string state = key.value("KeyState", "");
+  if (state != "PendingDeletion" && state != "PendingReplicaDeletion") {
     return InvalidState(key.value("Arn", "") + " is not pending deletion.");
   }
-  RETURN_IF_ERROR(txn->Delete(
-      DueKey(kDeletion, key["DeletionDate"].get<int64_t>(), key["KeyId"].get<std::string>())));
+  if (key.contains("DeletionDate")) {
+    RETURN_IF_ERROR(
+        txn->Delete(DueKey(kDeletion, key["DeletionDate"].get<int64_t>(), RecordIdOf(key))));
+  }
   // A key whose deletion is cancelled comes back disabled, as in AWS; one without its
   // (imported) material waits for it.
   const Json& versions = key.value("Material", Json::array());

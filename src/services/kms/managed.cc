@@ -100,7 +100,7 @@ Result<std::optional<Json>> AwsManagedKey(RequestContext& ctx, std::string_view 
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   // Another request may have made it meanwhile.
   ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(*txn, ctx, alias_name));
-  if (ref) return LoadKeyById(*txn, ref->key_id);
+  if (ref) return LoadKeyById(*txn, ref->record_id);
   RETURN_IF_ERROR(ResumeRotation(*txn, key, now));
   RETURN_IF_ERROR(StoreNewKey(*txn, key));
   RETURN_IF_ERROR(SaveAlias(*txn, ctx, alias_name, key.value("KeyId", ""), now));

@@ -15,9 +15,15 @@ constexpr std::string_view kKey = "arn:aws:kms:{region}:{account}:key/{KeyId}";
 constexpr std::string_view kAlias = "arn:aws:kms:{region}:{account}:{AliasName}";
 
 constexpr std::string_view kCallerKeys[] = {"kms:CallerAccount"};
-constexpr std::string_view kCreateKeyKeys[] = {
-    "kms:CallerAccount", "kms:KeyOrigin",   "kms:KeySpec",
-    "kms:KeyUsage",      "kms:MultiRegion", "kms:BypassPolicyLockoutSafetyCheck"};
+constexpr std::string_view kCreateKeyKeys[] = {"kms:CallerAccount",
+                                               "kms:KeyOrigin",
+                                               "kms:KeySpec",
+                                               "kms:KeyUsage",
+                                               "kms:MultiRegion",
+                                               "kms:MultiRegionKeyType",
+                                               "kms:BypassPolicyLockoutSafetyCheck"};
+constexpr std::string_view kReplicateKeys[] = {"kms:CallerAccount", "kms:ReplicaRegion"};
+constexpr std::string_view kPrimaryRegionKeys[] = {"kms:CallerAccount", "kms:PrimaryRegion"};
 constexpr std::string_view kAliasedKeys[] = {"kms:CallerAccount", "kms:RequestAlias"};
 constexpr std::string_view kCryptoKeys[] = {"kms:CallerAccount", "kms:EncryptionAlgorithm",
                                             "kms:EncryptionContext:${EncryptionContextKey}",
@@ -80,6 +86,8 @@ constexpr MemberKey kMemberKeys[] = {
     {"kms:KeyUsage", "KeyUsage", "ENCRYPT_DECRYPT"},
     {"kms:KeyOrigin", "Origin", "AWS_KMS"},
     {"kms:MultiRegion", "MultiRegion", "false"},
+    {"kms:ReplicaRegion", "ReplicaRegion", ""},
+    {"kms:PrimaryRegion", "PrimaryRegion", ""},
 };
 
 std::string ScalarText(const Json& v) {
@@ -113,10 +121,11 @@ void SetContextKeys(const Json& context, policy::RequestContext* request) {
 }
 
 // The key a ciphertext names, or null.
-Result<KeyPtr> KeyOfBlob(storage::Transaction& txn, std::string_view blob) {
+Result<KeyPtr> KeyOfBlob(storage::Transaction& txn, const RequestContext& ctx,
+                         std::string_view blob) {
   std::optional<BlobHeader> header = ParseBlobHeader(blob);
   if (!header) return KeyPtr();
-  return LoadKeyRecord(txn, header->key_id);
+  return KeyOfCiphertext(txn, ctx, *header);
 }
 
 // The key a KeyId names (id, ARN, alias), or null; kms:RequestAlias set on `request`
@@ -129,14 +138,14 @@ Result<KeyPtr> KeyNamed(storage::Transaction& txn, const RequestContext& ctx,
     request->SetKey("kms:RequestAlias", ref->alias_arn.substr(ref->alias_arn.find(":alias/") + 1));
   }
   if (ref->record) return std::move(ref->record);
-  return LoadKeyRecord(txn, ref->key_id);
+  return LoadKeyRecord(txn, ref->record_id);
 }
 
 // The key a decryption acts on: the one a symmetric ciphertext names, else the one
 // `key_member` names (RSA ciphertexts do not name their key).
 Result<KeyPtr> SourceKey(storage::Transaction& txn, const RequestContext& ctx, const Json& input,
                          std::string_view key_member, policy::RequestContext* request) {
-  ASSIGN_OR_RETURN(KeyPtr key, KeyOfBlob(txn, BlobOf(input, "CiphertextBlob")));
+  ASSIGN_OR_RETURN(KeyPtr key, KeyOfBlob(txn, ctx, BlobOf(input, "CiphertextBlob")));
   if (key) return key;
   return KeyNamed(txn, ctx, input.value(std::string(key_member), ""), request);
 }
@@ -227,6 +236,11 @@ constexpr OperationSpec kOperations[] = {
      &ImportKeyMaterial},
     {"DeleteImportedKeyMaterial", "kms:DeleteImportedKeyMaterial", kKey, kCallerKeys, Mutates::kYes,
      &DeleteImportedKeyMaterial},
+    // multiregion.cc: ReplicateKey also needs kms:CreateKey (IAM) in the replica's Region,
+    // UpdatePrimaryRegion the action on the replica that becomes primary (its policy).
+    {"ReplicateKey", "kms:ReplicateKey", kKey, kReplicateKeys, Mutates::kYes, &ReplicateKey},
+    {"UpdatePrimaryRegion", "kms:UpdatePrimaryRegion", kKey, kPrimaryRegionKeys, Mutates::kYes,
+     &UpdatePrimaryRegion},
     // aliases.cc: the row's resource is the alias; the hook adds the keys.
     {"CreateAlias", "kms:CreateAlias", kAlias, kCallerKeys, Mutates::kYes, &CreateAlias},
     {"UpdateAlias", "kms:UpdateAlias", kAlias, kCallerKeys, Mutates::kYes, &UpdateAlias},
@@ -267,6 +281,9 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
     if (!tag_keys.empty()) request.SetMultiValuedKey("aws:TagKeys", std::move(tag_keys));
   }
   if (op.name == "CreateGrant") SetCreateGrantKeys(input, &request);
+  if (op.name == "CreateKey" && input.value("MultiRegion", false)) {
+    request.SetKey("kms:MultiRegionKeyType", "PRIMARY");
+  }
   SetTagRequestKeys(op, input, &request);
   if (op.resource_pattern == "*") return Status::Ok();
   if (op.resource_pattern.find(":{AliasName}") != std::string_view::npos) {
@@ -295,6 +312,22 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
     for (auto& [name, value] : keys) request.SetKey(name, std::move(value));
     authz->resource_policy = KeyPolicyOf(*key);
     ASSIGN_OR_RETURN(authz->grant, MatchGrant(*txn, ctx, *key, GrantOperationOf(op.action), input));
+  }
+  if (op.name == "ReplicateKey") {
+    // Making the replica is creating a key in its Region: IAM policies decide.
+    AuthorizationRequest::OtherResource create;
+    create.action = "kms:CreateKey";
+    create.resource = "*";
+    create.resource_account = ctx.caller.account_id;
+    create.keys.emplace_back("kms:MultiRegionKeyType", "REPLICA");
+    create.keys.emplace_back("aws:RequestedRegion", input.value("ReplicaRegion", ""));
+    authz->other_resources.push_back(std::move(create));
+  }
+  if (op.name == "UpdatePrimaryRegion" && key) {
+    ASSIGN_OR_RETURN(std::optional<Json> replica,
+                     LoadKeyById(*txn, RecordIdFor((*key)["KeyId"].get<std::string>(),
+                                                   input.value("PrimaryRegion", ""))));
+    if (replica) authz->other_resources.push_back(KeyResource(op.action, *replica));
   }
   if (op.name == "ReEncrypt") {
     // The destination key must allow kms:ReEncryptTo as well.

@@ -6,7 +6,8 @@
 // ciphertext made before still decrypts. Record fields: "RotationEnabled",
 // "RotationPeriodInDays", "NextRotationDate" and "RotationBase" (when the period was last
 // counted from: enabling, or the last automatic rotation). A due rotation is indexed
-// under DueKey("rotation", NextRotationDate, KEY-ID).
+// under DueKey("rotation", NextRotationDate, RECORD-ID). A multi-Region key rotates at
+// its primary, which gives each new version to its replicas.
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/kms/common.h"
@@ -41,19 +42,24 @@ Result<Json> RotatableKey(storage::Transaction& txn, RequestContext& ctx, const 
     return Unsupported(key.value("Arn", "") +
                        " is an AWS managed key, which KMS rotates every year.");
   }
+  // A multi-Region key's material is its primary's: rotation is set and done there.
+  if (IsMultiRegionKeyId(key.value("KeyId", "")) &&
+      key.value("PrimaryRegion", "") != key.value("Region", "")) {
+    return Unsupported(key.value("Arn", "") + " is a replica key; rotate its primary key in " +
+                       key.value("PrimaryRegion", "") + ".");
+  }
   return key;
 }
 
 Status Unschedule(storage::Transaction& txn, const Json& key) {
   if (!key.contains("NextRotationDate")) return Status::Ok();
-  return txn.Delete(
-      DueKey(kRotation, key["NextRotationDate"].get<int64_t>(), key.value("KeyId", "")));
+  return txn.Delete(DueKey(kRotation, key["NextRotationDate"].get<int64_t>(), RecordIdOf(key)));
 }
 
 Status Schedule(storage::Transaction& txn, Json& key, int64_t when) {
   RETURN_IF_ERROR(Unschedule(txn, key));
   key["NextRotationDate"] = when;
-  return txn.Put(DueKey(kRotation, when, key.value("KeyId", "")), "");
+  return txn.Put(DueKey(kRotation, when, RecordIdOf(key)), "");
 }
 
 Json RotationEntry(const Json& key, const Json& version, bool current) {
@@ -81,6 +87,7 @@ Result<Json> EnableKeyRotation(RequestContext& ctx, const Json& input) {
   const int64_t next = std::max(now, key.value("RotationBase", now) + days * kDay);
   RETURN_IF_ERROR(Schedule(*txn, key, next));
   RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(ShareRotationSettings(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
 }
@@ -93,6 +100,7 @@ Result<Json> DisableKeyRotation(RequestContext& ctx, const Json& input) {
   key.erase("NextRotationDate");
   key.erase("RotationBase");
   RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(ShareRotationSettings(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
 }
@@ -103,8 +111,8 @@ Result<Json> GetKeyRotationStatus(RequestContext& ctx, const Json& input) {
   if (key.value("Origin", "") != "AWS_KMS") return ExternalOrigin(key);
   // A key pending deletion reads as not rotating (and rotates again if the deletion is
   // cancelled); asymmetric and HMAC keys never rotate.
-  const bool enabled = key.value("RotationEnabled", false) &&
-                       key.value("KeyState", "") != "PendingDeletion" && IsSymmetricKey(key);
+  const bool enabled =
+      key.value("RotationEnabled", false) && !IsPendingDeletion(key) && IsSymmetricKey(key);
   Json out = {{"KeyRotationEnabled", enabled}, {"KeyId", key["Arn"]}};
   if (enabled) {
     out["RotationPeriodInDays"] = key.value("RotationPeriodInDays", kDefaultPeriodDays);
@@ -137,6 +145,7 @@ Result<Json> RotateKeyOnDemand(RequestContext& ctx, const Json& input) {
   SecretBytes material = RandomSecret(32);
   RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now, "ON_DEMAND"));
   RETURN_IF_ERROR(SaveKey(*txn, key));
+  RETURN_IF_ERROR(ShareMaterialVersion(ctx, *txn, key, material));
   RETURN_IF_ERROR(txn->Commit());
   return Json{{"KeyId", key["Arn"]}};
 }
@@ -182,8 +191,8 @@ Status RotateDueKeys(RequestContext& ctx, storage::Transaction& txn, int64_t now
   constexpr size_t kBatch = 16;
   ASSIGN_OR_RETURN(std::vector<std::string> due, TakeDue(txn, kRotation, now, kBatch));
   if (done) *done += due.size();
-  for (const std::string& key_id : due) {
-    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, key_id));
+  for (const std::string& record_id : due) {
+    ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, record_id));
     if (!key || !key->value("RotationEnabled", false)) continue;
     key->erase("NextRotationDate");  // its due entry is gone
     // A disabled key or one pending deletion does not rotate; EnableKey (or a cancelled
@@ -194,14 +203,21 @@ Status RotateDueKeys(RequestContext& ctx, storage::Transaction& txn, int64_t now
       (*key)["RotationBase"] = now;
       const int64_t period = key->value("RotationPeriodInDays", kDefaultPeriodDays) * kDay;
       RETURN_IF_ERROR(Schedule(txn, *key, now + period));
+      RETURN_IF_ERROR(ShareMaterialVersion(ctx, txn, *key, material));
     }
     RETURN_IF_ERROR(SaveKey(txn, *key));
+    RETURN_IF_ERROR(ShareRotationSettings(txn, *key));
   }
   return Status::Ok();
 }
 
 Status ResumeRotation(storage::Transaction& txn, Json& key, int64_t now) {
   if (!key.value("RotationEnabled", false) || key.contains("NextRotationDate")) {
+    return Status::Ok();
+  }
+  // A replica rotates with its primary.
+  if (IsMultiRegionKeyId(key.value("KeyId", "")) &&
+      key.value("PrimaryRegion", "") != key.value("Region", "")) {
     return Status::Ok();
   }
   const int64_t period = key.value("RotationPeriodInDays", kDefaultPeriodDays) * kDay;

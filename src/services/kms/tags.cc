@@ -34,7 +34,7 @@ bool Reserved(std::string_view tag_key) {
 // The key a tagging operation changes: the caller's own, not pending deletion.
 Result<Json> KeyToTag(storage::Transaction& txn, RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(txn, ctx, input.value("KeyId", "")));
-  if (key.value("KeyState", "") == "PendingDeletion") {
+  if (IsPendingDeletion(key)) {
     return InvalidState(key.value("Arn", "") + " is pending deletion.");
   }
   return key;

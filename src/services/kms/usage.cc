@@ -43,7 +43,7 @@ Json UseJson(const Use& use) {
 
 void RecordUse(const RequestContext& ctx, const Json& key, std::string_view operation) {
   Use use{std::string(operation), ctx.env ? ctx.env->now_unix() : 0, ctx.request_id};
-  const std::string key_id = key.value("KeyId", "");
+  const std::string key_id = RecordIdOf(key);
   Uses& uses = Registry();
   std::lock_guard lock(uses.mu);
   uses.pending[key_id] = use;
@@ -78,7 +78,7 @@ Status DeleteUsageOf(storage::Transaction& txn, std::string_view key_id) {
 Result<Json> GetKeyLastUsage(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(*txn, ctx, input.value("KeyId", "")));
-  const std::string key_id = key.value("KeyId", "");
+  const std::string key_id = RecordIdOf(key);
   ASSIGN_OR_RETURN(std::optional<Json> stored, iam::Load(*txn, UsageKey(key_id)));
   Json last = stored ? *stored : Json::object();
   {

@@ -48,7 +48,7 @@ class KmsAliasesTagsTest : public iam::testutil::IamTest {
     EXPECT_TRUE(txn.ok());
     Result<std::optional<KeyRef>> ref = ResolveKeyId(**txn, ctx, key_id);
     EXPECT_TRUE(ref.ok());
-    return ref.ok() && *ref ? (*ref)->key_id : std::string();
+    return ref.ok() && *ref ? (*ref)->record_id : std::string();
   }
 
   // Every alias name ListAliases returns, following its markers with `limit`.
