@@ -122,14 +122,14 @@ struct AuthorizationRequest {
   // Further actions the same request must also be allowed (AssumeRole with session tags
   // needs sts:TagSession as well, with SourceIdentity sts:SetSourceIdentity).
   std::vector<std::string> additional_actions;
-  // Further resources the same request acts on, each of which must allow its own action
-  // too (KMS ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
-  // destination key). Evaluated with the request's context and these changes.
   // A KMS grant on the resource that allows the request, whatever the policies say but
   // an explicit deny: kPrincipal, a grant to the caller (or its role); kAccount, a grant
   // to the caller's account, which its identity policies must allow as well.
   enum class Grant { kNone, kPrincipal, kAccount };
   Grant grant = Grant::kNone;
+  // Further resources the same request acts on, each of which must allow its own action
+  // too (KMS ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
+  // destination key). Evaluated with the request's context and these changes.
   struct OtherResource {
     std::string action;
     std::string resource;
