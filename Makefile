@@ -33,8 +33,9 @@ e2e:
 	BULWARK_BIN=$(abspath $(BUILD_DIR))/bulwark $(PYTHON) -m pytest -q tests/e2e
 
 # One clang build serves both: unit tests with ASan+UBSan, and the libFuzzer targets.
+# Debug (-O0, asserts on): half the compile time of an optimized sanitizer build.
 $(SAN_BUILD_DIR)/build.ninja:
-	CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	CC=clang CXX=clang++ cmake -S . -B $(SAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DBULWARK_SANITIZE=ON -DBULWARK_FUZZ=ON >/dev/null
 
 sanitize: deps-test $(SAN_BUILD_DIR)/build.ninja
