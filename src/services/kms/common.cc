@@ -130,6 +130,13 @@ Status CheckDryRun(const Json& input) {
   return Status::Ok();
 }
 
+Status RefuseRecipient(const Json& input) {
+  if (input.contains("Recipient")) {
+    return Unsupported("Recipient (a Nitro Enclaves attestation document) is not supported.");
+  }
+  return Status::Ok();
+}
+
 Status WrongKeyUsage(const Json& key, std::string_view operation) {
   return InvalidKeyUsage(key.value("Arn", "") + " key usage is " + key.value("KeyUsage", "") +
                          " which is not valid for " + std::string(operation) + ".");
@@ -143,6 +150,16 @@ Status IncompatibleAlgorithm(std::string_view algorithm, const Json& key) {
 std::string KeyRecordKey(std::string_view record_id) { return "kms/key/" + std::string(record_id); }
 
 bool IsMultiRegionKeyId(std::string_view key_id) { return key_id.starts_with("mrk-"); }
+
+bool IsMultiRegionPrimary(const Json& key) {
+  return IsMultiRegionKeyId(key.value("KeyId", "")) &&
+         key.value("PrimaryRegion", "") == key.value("Region", "");
+}
+
+bool IsMultiRegionReplica(const Json& key) {
+  return IsMultiRegionKeyId(key.value("KeyId", "")) &&
+         key.value("PrimaryRegion", "") != key.value("Region", "");
+}
 
 std::string RecordIdFor(std::string_view key_id, std::string_view region) {
   if (!IsMultiRegionKeyId(key_id)) return std::string(key_id);

@@ -46,6 +46,9 @@ Status InvalidMac();
 // DryRunOperationException (HTTP 412) when the request's DryRun is true; call it after
 // every check the operation makes and before it acts.
 Status CheckDryRun(const Json& input);
+// UnsupportedOperationException for a Recipient (a Nitro Enclaves attestation document,
+// which needs AWS Nitro Enclaves).
+Status RefuseRecipient(const Json& input);
 // "<key ARN> key usage is USAGE which is not valid for OPERATION."
 Status WrongKeyUsage(const Json& key, std::string_view operation);
 // "Algorithm ALG is incompatible with key spec SPEC."
@@ -57,6 +60,10 @@ Status IncompatibleAlgorithm(std::string_view algorithm, const Json& key);
 // uses the record id, so that each replica has its own.
 std::string KeyRecordKey(std::string_view record_id);
 bool IsMultiRegionKeyId(std::string_view key_id);  // "mrk-…"
+// A multi-Region key's primary (its Region is the PrimaryRegion), or one of its
+// replicas; neither for a single-Region key.
+bool IsMultiRegionPrimary(const Json& key);
+bool IsMultiRegionReplica(const Json& key);
 std::string RecordIdFor(std::string_view key_id, std::string_view region);
 std::string RecordIdOf(const Json& key);
 std::string KeyListPrefix(std::string_view account, std::string_view region);

@@ -132,13 +132,6 @@ Result<KeyPtr> DataKeyKey(storage::Transaction& txn, RequestContext& ctx, const 
   return key;
 }
 
-Status RefuseRecipient(const Json& input) {
-  if (input.contains("Recipient")) {
-    return Unsupported("Recipient (a Nitro Enclaves attestation document) is not supported.");
-  }
-  return Status::Ok();
-}
-
 Result<Json> GenerateDataKeyImpl(RequestContext& ctx, const Json& input, bool with_plaintext) {
   const std::string_view operation =
       with_plaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext";

@@ -133,6 +133,11 @@ Status RotateDueKeys(RequestContext& ctx, storage::Transaction& txn, int64_t now
 // rotation on and no rotation scheduled (one missed while it was disabled rotates now).
 Status ResumeRotation(storage::Transaction& txn, Json& key, int64_t now);
 
+// rotation.cc: moves the automatic rotation due for `from` (a multi-Region primary) to
+// `to` (the replica becoming primary), in the records and the due index; the caller
+// saves both.
+Status MoveRotationSchedule(storage::Transaction& txn, Json& from, Json& to);
+
 // import.cc: deletes imported material whose ValidTo has passed (a few per call).
 Status ExpireImportedMaterial(storage::Transaction& txn, int64_t now, size_t* done = nullptr);
 

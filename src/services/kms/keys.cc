@@ -390,10 +390,7 @@ Result<Json> ScheduleKeyDeletion(RequestContext& ctx, const Json& input) {
   const int64_t now = iam::Now(ctx);
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
-  const std::string state = key.value("KeyState", "");
-  if (state == "PendingDeletion" || state == "PendingReplicaDeletion") {
-    return PendingDeletion(key);
-  }
+  if (IsPendingDeletion(key)) return PendingDeletion(key);
   key["PendingDeletionWindowInDays"] = days;
   if (HasReplicas(key)) {
     // A primary key outlives its replicas: its window starts when the last one is gone.
@@ -417,8 +414,7 @@ Result<Json> ScheduleKeyDeletion(RequestContext& ctx, const Json& input) {
 Result<Json> CancelKeyDeletion(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyForUpdate(*txn, ctx, input));
-  const std::string state = key.value("KeyState", "");
-  if (state != "PendingDeletion" && state != "PendingReplicaDeletion") {
+  if (!IsPendingDeletion(key)) {
     return InvalidState(key.value("Arn", "") + " is not pending deletion.");
   }
   if (key.contains("DeletionDate")) {

@@ -22,10 +22,6 @@ namespace {
 
 bool IsMultiRegion(const Json& key) { return IsMultiRegionKeyId(key.value("KeyId", "")); }
 
-bool IsPrimary(const Json& key) {
-  return IsMultiRegion(key) && key.value("PrimaryRegion", "") == key.value("Region", "");
-}
-
 // Sets the Regions and primary Region of every key of `keys` and saves them.
 Status SaveTopology(storage::Transaction& txn, std::vector<Json>& keys, const Json& regions,
                     const std::string& primary) {
@@ -43,7 +39,7 @@ Result<Json> PrimaryKey(storage::Transaction& txn, RequestContext& ctx, const Js
   if (!IsMultiRegion(key)) {
     return Unsupported(key.value("Arn", "") + " is not a multi-Region key.");
   }
-  if (!IsPrimary(key)) {
+  if (!IsMultiRegionPrimary(key)) {
     return Unsupported(key.value("Arn", "") + " is a replica key; its primary key is in " +
                        key.value("PrimaryRegion", "") + ".");
   }
@@ -56,7 +52,7 @@ Result<Json> PrimaryKey(storage::Transaction& txn, RequestContext& ctx, const Js
 }  // namespace
 
 bool HasReplicas(const Json& key) {
-  return IsPrimary(key) && key.value("Regions", Json::array()).size() > 1;
+  return IsMultiRegionPrimary(key) && key.value("Regions", Json::array()).size() > 1;
 }
 
 Result<std::vector<Json>> RelatedKeys(storage::Transaction& txn, const Json& key) {
@@ -95,7 +91,7 @@ Status ForgetRegion(storage::Transaction& txn, const Json& destroyed, int64_t no
 
 Status ShareMaterialVersion(const RequestContext& ctx, storage::Transaction& txn,
                             const Json& primary, const SecretBytes& material) {
-  if (!IsPrimary(primary) || primary.value("Material", Json::array()).empty()) {
+  if (!IsMultiRegionPrimary(primary) || primary.value("Material", Json::array()).empty()) {
     return Status::Ok();
   }
   const Json& version = primary["Material"].back();
@@ -114,7 +110,7 @@ Status ShareMaterialVersion(const RequestContext& ctx, storage::Transaction& txn
 }
 
 Status ShareRotationSettings(storage::Transaction& txn, const Json& primary) {
-  if (!IsPrimary(primary)) return Status::Ok();
+  if (!IsMultiRegionPrimary(primary)) return Status::Ok();
   ASSIGN_OR_RETURN(std::vector<Json> replicas, RelatedKeys(txn, primary));
   for (Json& replica : replicas) {
     for (const char* member : {"RotationEnabled", "RotationPeriodInDays", "NextRotationDate"}) {
@@ -210,13 +206,7 @@ Result<Json> UpdatePrimaryRegion(RequestContext& ctx, const Json& input) {
     return InvalidState(replica->value("Arn", "") + " is pending deletion.");
   }
   // The automatic rotation schedule moves with the primary.
-  if (primary.contains("NextRotationDate")) {
-    const int64_t when = primary["NextRotationDate"].get<int64_t>();
-    RETURN_IF_ERROR(txn->Delete(DueKey("rotation", when, RecordIdOf(primary))));
-    RETURN_IF_ERROR(txn->Put(DueKey("rotation", when, RecordIdOf(*replica)), ""));
-    (*replica)["RotationBase"] = primary.value("RotationBase", when);
-  }
-  primary.erase("RotationBase");
+  RETURN_IF_ERROR(MoveRotationSchedule(*txn, primary, *replica));
   ASSIGN_OR_RETURN(std::vector<Json> keys, RelatedKeys(*txn, primary));
   for (Json& key : keys) {
     if (key.value("Region", "") == target) key = *replica;

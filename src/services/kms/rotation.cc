@@ -43,8 +43,7 @@ Result<Json> RotatableKey(storage::Transaction& txn, RequestContext& ctx, const 
                        " is an AWS managed key, which KMS rotates every year.");
   }
   // A multi-Region key's material is its primary's: rotation is set and done there.
-  if (IsMultiRegionKeyId(key.value("KeyId", "")) &&
-      key.value("PrimaryRegion", "") != key.value("Region", "")) {
+  if (IsMultiRegionReplica(key)) {
     return Unsupported(key.value("Arn", "") + " is a replica key; rotate its primary key in " +
                        key.value("PrimaryRegion", "") + ".");
   }
@@ -211,13 +210,23 @@ Status RotateDueKeys(RequestContext& ctx, storage::Transaction& txn, int64_t now
   return Status::Ok();
 }
 
+Status MoveRotationSchedule(storage::Transaction& txn, Json& from, Json& to) {
+  if (from.contains("NextRotationDate")) {
+    const int64_t when = from["NextRotationDate"].get<int64_t>();
+    RETURN_IF_ERROR(Unschedule(txn, from));
+    RETURN_IF_ERROR(Schedule(txn, to, when));
+    to["RotationBase"] = from.value("RotationBase", when);
+  }
+  from.erase("RotationBase");
+  return Status::Ok();
+}
+
 Status ResumeRotation(storage::Transaction& txn, Json& key, int64_t now) {
   if (!key.value("RotationEnabled", false) || key.contains("NextRotationDate")) {
     return Status::Ok();
   }
   // A replica rotates with its primary.
-  if (IsMultiRegionKeyId(key.value("KeyId", "")) &&
-      key.value("PrimaryRegion", "") != key.value("Region", "")) {
+  if (IsMultiRegionReplica(key)) {
     return Status::Ok();
   }
   const int64_t period = key.value("RotationPeriodInDays", kDefaultPeriodDays) * kDay;

@@ -155,9 +155,7 @@ Result<Json> VerifyMac(RequestContext& ctx, const Json& input) {
 }
 
 Result<Json> DeriveSharedSecret(RequestContext& ctx, const Json& input) {
-  if (input.contains("Recipient")) {
-    return Unsupported("Recipient (a Nitro Enclaves attestation document) is not supported.");
-  }
+  RETURN_IF_ERROR(RefuseRecipient(input));
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(KeyPtr key_ptr, KeyForUse(*txn, ctx, input.value("KeyId", ""), "KEY_AGREEMENT",
                                              "DeriveSharedSecret"));
