@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -23,14 +24,31 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 // EVP lengths are int; refuse anything that does not fit.
 constexpr size_t kMaxInput = static_cast<size_t>(INT_MAX) - 64;
 
+// Fetched once: OpenSSL 3 fetches the EVP_aes_*_gcm() objects again on every init, a
+// cost that every KMS call paid twice (unsealing the key, sealing the blob).
+const EVP_CIPHER* FetchedCipher(const char* name) {
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  if (cipher == nullptr) {
+    std::fprintf(stderr, "bulwark: fatal: EVP_CIPHER_fetch(%s) failed\n", name);
+    std::abort();
+  }
+  return cipher;
+}
+
 const EVP_CIPHER* GcmCipher(size_t key_size) {
   switch (key_size) {
-    case 16:
-      return EVP_aes_128_gcm();
-    case 24:
-      return EVP_aes_192_gcm();
-    case 32:
-      return EVP_aes_256_gcm();
+    case 16: {
+      static const EVP_CIPHER* const cipher = FetchedCipher("AES-128-GCM");
+      return cipher;
+    }
+    case 24: {
+      static const EVP_CIPHER* const cipher = FetchedCipher("AES-192-GCM");
+      return cipher;
+    }
+    case 32: {
+      static const EVP_CIPHER* const cipher = FetchedCipher("AES-256-GCM");
+      return cipher;
+    }
     default:
       return nullptr;
   }

@@ -5,14 +5,21 @@
 // Writers share one connection, serialized by a lock that a write transaction holds from
 // Begin() (BEGIN IMMEDIATE) to Commit() or destruction. Read-only transactions take a
 // connection from a small pool and read a WAL snapshot concurrently with the writer.
+// A pooled connection keeps its snapshot open while no connection, in this process or
+// another, has committed since, so the next read-only transaction on it starts without
+// taking SQLite's read locks again; the WAL-index header tells when anyone committed.
+// While a snapshot is kept, what Get read in it is kept beside it (bounded), since the
+// snapshot cannot change under it.
 // Every value reaches SQL as a bound parameter; every statement is prepared once per
 // connection and cached.
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
@@ -20,7 +27,9 @@
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "storage/kv.h"
@@ -32,6 +41,9 @@ constexpr int kBusyTimeoutMs = 5000;
 // Idle reader connections kept open; more are opened when more threads read at once,
 // and closed again when returned to a full pool.
 constexpr size_t kMaxIdleReaders = 4;
+// What one reader keeps of its snapshot's Get results; past either bound it starts over.
+constexpr size_t kMaxCachedReads = 1024;
+constexpr size_t kMaxCachedBytes = 1 << 20;
 
 // Schema migrations, applied in order inside one transaction at open. Append only: a
 // shipped migration never changes. The schema version is the last version applied.
@@ -165,6 +177,54 @@ class ScopedStatement {
 
 enum class Role { kWriter, kReader };
 
+// The first copy of the WAL-index header: the first 48 bytes of the -shm file, in native
+// byte order (https://www.sqlite.org/walformat.html). Every commit by any connection to
+// the database, in any process, rewrites it (iChange counts them, mxFrame and the salts
+// move), so two equal readings mean nobody committed in between. The format is shared
+// by every SQLite version since 3.7.0 that opens the file, so it does not change.
+using WalStamp = std::array<uint32_t, 12>;
+
+class WalIndexWatch {
+ public:
+  // Null when the -shm file is missing or not in the known format: snapshots are then
+  // never kept between transactions.
+  static std::unique_ptr<WalIndexWatch> Open(const std::string& db_path) {
+    int fd = ::open((db_path + "-shm").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return nullptr;
+    struct stat st {};
+    void* map = MAP_FAILED;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size >= static_cast<off_t>(sizeof(WalStamp))) {
+      map = ::mmap(nullptr, sizeof(WalStamp), PROT_READ, MAP_SHARED, fd, 0);
+    }
+    ::close(fd);
+    if (map == MAP_FAILED) return nullptr;
+    auto watch = std::unique_ptr<WalIndexWatch>(new WalIndexWatch(map));
+    const WalStamp stamp = watch->Read();
+    constexpr uint32_t kWalIndexVersion = 3007000;  // iVersion
+    uint8_t is_init = 0;                            // the byte at offset 12
+    std::memcpy(&is_init, reinterpret_cast<const char*>(stamp.data()) + 12, 1);
+    if (stamp[0] != kWalIndexVersion || is_init != 1) return nullptr;
+    return watch;
+  }
+  ~WalIndexWatch() { ::munmap(const_cast<uint32_t*>(words_), sizeof(WalStamp)); }
+  WalIndexWatch(const WalIndexWatch&) = delete;
+  WalIndexWatch& operator=(const WalIndexWatch&) = delete;
+
+  // A reading torn by a concurrent commit differs from both the old and the new header,
+  // which only costs a fresh snapshot.
+  WalStamp Read() const {
+    WalStamp stamp;
+    for (size_t i = 0; i < stamp.size(); ++i) stamp[i] = words_[i];
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return stamp;
+  }
+
+ private:
+  explicit WalIndexWatch(void* map) : words_(static_cast<const volatile uint32_t*>(map)) {}
+  const volatile uint32_t* words_;
+};
+
 class Connection {
  public:
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, Role role) {
@@ -244,6 +304,47 @@ class Connection {
   // such as a full disk).
   bool InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
+  // A reader's open read transaction, kept between uses while the WAL-index header is
+  // still the one read before it began. Ends it unless `now` is that header (so always,
+  // given nullopt); false when the rollback failed and the connection must be dropped.
+  bool EndSnapshotUnless(const std::optional<WalStamp>& now) {
+    if (InTransaction() && now && snapshot_ == now) return true;
+    ForgetSnapshot();
+    return !InTransaction() || Run(Sql::kRollback, "roll back").ok();
+  }
+  // Begins a read transaction stamped with the header read just before: the snapshot,
+  // taken at the first read, is at least as new as the stamp says.
+  Status BeginSnapshot(const std::optional<WalStamp>& now) {
+    ForgetSnapshot();
+    RETURN_IF_ERROR(Run(Sql::kBegin, "begin"));
+    snapshot_ = now;
+    return Status::Ok();
+  }
+  // The snapshot's transaction ended some other way (COMMIT, or SQLite on an error).
+  void ForgetSnapshot() {
+    snapshot_.reset();
+    reads_.clear();
+    read_bytes_ = 0;
+  }
+
+  // What Get found for `key` earlier in the kept snapshot, or null.
+  const std::optional<std::string>* CachedRead(std::string_view key) const {
+    if (!snapshot_) return nullptr;
+    auto it = reads_.find(key);
+    return it == reads_.end() ? nullptr : &it->second;
+  }
+  void CacheRead(std::string_view key, const std::optional<std::string>& value) {
+    if (!snapshot_) return;
+    const size_t size = key.size() + (value ? value->size() : 0);
+    if (reads_.size() >= kMaxCachedReads || read_bytes_ + size > kMaxCachedBytes) {
+      reads_.clear();
+      read_bytes_ = 0;
+      if (size > kMaxCachedBytes) return;
+    }
+    reads_.emplace(std::string(key), value);
+    read_bytes_ += size;
+  }
+
   Status MigrateSchema() {
     RETURN_IF_ERROR(Run(Sql::kBeginImmediate, "begin migration"));
     Status status = MigrateInTransaction();
@@ -302,6 +403,13 @@ class Connection {
   DbPtr db_;
   // Declared after db_, so the statements are finalized before the connection closes.
   std::array<StmtPtr, static_cast<size_t>(Sql::kCount)> cache_;
+  std::optional<WalStamp> snapshot_;  // readers: the header their open snapshot began at
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  };
+  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>> reads_;
+  size_t read_bytes_ = 0;
 };
 
 // Creates the database file with mode 0600 if it is missing (and makes the creation
@@ -385,6 +493,7 @@ class SqliteTransaction final : public Transaction {
     RETURN_IF_ERROR(CheckUsable());
     Status status = conn_->Run(Sql::kCommit, "commit");
     if (!status.ok()) failed_ = true;
+    if (writable_) committed_ = true;
     Finish();
     return status;
   }
@@ -417,6 +526,15 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::optional<std::string>> DoGet(std::string_view key) {
     RETURN_IF_ERROR(CheckUsable());
+    if (!writable_) {
+      if (const std::optional<std::string>* cached = conn_->CachedRead(key)) return *cached;
+    }
+    ASSIGN_OR_RETURN(std::optional<std::string> value, ReadRow(key));
+    if (!writable_) conn_->CacheRead(key, value);
+    return value;
+  }
+
+  Result<std::optional<std::string>> ReadRow(std::string_view key) {
     ASSIGN_OR_RETURN(ScopedStatement stmt, conn_->Prepare(Sql::kGet));
     RETURN_IF_ERROR(stmt.BindBlob(1, key));
     ASSIGN_OR_RETURN(bool row, stmt.Step("get"));
@@ -490,6 +608,7 @@ class SqliteTransaction final : public Transaction {
   bool writable_;
   bool finished_ = false;
   bool failed_ = false;
+  bool committed_ = false;  // a COMMIT was attempted on the writer
 };
 
 class SqliteStore final : public KvStore {
@@ -501,7 +620,9 @@ class SqliteStore final : public KvStore {
     RETURN_IF_ERROR(PrepareDatabaseFile(path));
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connection::Open(path, Role::kWriter));
     RETURN_IF_ERROR(writer->MigrateSchema());
-    return std::unique_ptr<KvStore>(new SqliteStore(path, std::move(writer)));
+    // After the migration's transaction, so the -shm file exists and is initialized.
+    std::unique_ptr<WalIndexWatch> watch = WalIndexWatch::Open(path);
+    return std::unique_ptr<KvStore>(new SqliteStore(path, std::move(writer), std::move(watch)));
   }
 
   Result<std::unique_ptr<Transaction>> Begin() override {
@@ -534,13 +655,32 @@ class SqliteStore final : public KvStore {
         idle_readers_.pop_back();
       }
     }
+    const std::optional<WalStamp> now = Stamp();
+    if (reader != nullptr && !reader->EndSnapshotUnless(now)) reader.reset();
     if (reader == nullptr) {
       ASSIGN_OR_RETURN(reader, Connection::Open(path_, Role::kReader));
     }
-    // Deferred: the snapshot is taken at the first read and held until the end.
-    Status status = reader->Run(Sql::kBegin, "begin");
-    if (!status.ok()) return status;  // the connection is dropped, not pooled
+    if (!reader->InTransaction()) {
+      // Deferred: the snapshot is taken at the first read and held until the end.
+      Status status = reader->BeginSnapshot(now);
+      if (!status.ok()) return status;  // the connection is dropped, not pooled
+    }
     return std::unique_ptr<Transaction>(new SqliteTransaction(this, std::move(reader)));
+  }
+
+  // The WAL-index header now, or nullopt when snapshots are not kept.
+  std::optional<WalStamp> Stamp() const {
+    if (!watch_) return std::nullopt;
+    return watch_->Read();
+  }
+
+  // After a commit on the writer: the idle readers' snapshots are older than it, and
+  // ending them now lets checkpoints go past them.
+  void EndIdleSnapshots() {
+    std::lock_guard lock(readers_mu_);
+    std::erase_if(idle_readers_, [](const std::unique_ptr<Connection>& reader) {
+      return !reader->EndSnapshotUnless(std::nullopt);
+    });
   }
 
   void ReleaseWriter() {
@@ -552,17 +692,21 @@ class SqliteStore final : public KvStore {
     writer_cv_.notify_one();
   }
 
+  // A reader back from a transaction, its snapshot still open unless it is already stale.
   void ReleaseReader(std::unique_ptr<Connection> reader) {
+    if (!reader->EndSnapshotUnless(Stamp())) return;
     std::lock_guard lock(readers_mu_);
     if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(reader));
   }
 
  private:
-  SqliteStore(std::string path, std::unique_ptr<Connection> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {}
+  SqliteStore(std::string path, std::unique_ptr<Connection> writer,
+              std::unique_ptr<WalIndexWatch> watch)
+      : path_(std::move(path)), writer_(std::move(writer)), watch_(std::move(watch)) {}
 
   const std::string path_;
   std::unique_ptr<Connection> writer_;
+  std::unique_ptr<WalIndexWatch> watch_;  // null: no snapshot outlives its transaction
   // The write lock: not a held std::mutex, so a transaction may end on another thread
   // than the one that began it.
   std::mutex writer_mu_;
@@ -577,13 +721,15 @@ class SqliteStore final : public KvStore {
 void SqliteTransaction::Finish() {
   if (finished_) return;
   finished_ = true;
-  bool healthy = true;
-  if (conn_->InTransaction()) healthy = conn_->Run(Sql::kRollback, "roll back").ok();
   if (writable_) {
+    if (conn_->InTransaction()) (void)conn_->Run(Sql::kRollback, "roll back");
     store_->ReleaseWriter();
-  } else if (healthy && !conn_->InTransaction()) {
-    store_->ReleaseReader(std::move(reader_));
+    if (committed_) store_->EndIdleSnapshots();
+    return;
   }
+  // A reader that failed ends its snapshot; a healthy one keeps it for the next user.
+  if (failed_ && !conn_->EndSnapshotUnless(std::nullopt)) return;
+  store_->ReleaseReader(std::move(reader_));
 }
 
 }  // namespace

@@ -211,5 +211,48 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSerializeWriters) {
   EXPECT_EQ(*n, "60");
 }
 
+TEST_F(SqliteStoreTest, KeptSnapshotsNeverHideACommitOfThisStoreOrAnother) {
+  // Readers keep their snapshot between transactions while nobody commits; every commit,
+  // by this store's writer or by another store (as another process would), ends that.
+  auto a = OpenSqlite(db_path_);
+  auto b = OpenSqlite(db_path_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int i = 0; i < 50; ++i) {
+    KvStore& writer = (i % 2 == 0) ? **a : **b;
+    const std::string value = std::to_string(i);
+    ASSERT_TRUE(writer.Put("k", value).ok());
+    for (KvStore* reader : {&**a, &**b}) {
+      auto got = reader->Get("k");
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      ASSERT_EQ(*got, value) << "round " << i;
+      auto rows = reader->Scan("k");
+      ASSERT_TRUE(rows.ok());
+      ASSERT_EQ(rows->size(), 1u);
+      EXPECT_EQ((*rows)[0].value, value);
+    }
+  }
+}
+
+TEST_F(SqliteStoreTest, AnIdleReaderKeepsItsSnapshotOnlyUntilTheNextCommit) {
+  auto store = OpenSqlite(db_path_);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Put("k", "1").ok());
+  // Whether a truncating checkpoint, which must wait for every reader of the WAL, can run.
+  auto checkpoint_blocked = [&] {
+    return RawQuery(db_path_, "PRAGMA wal_checkpoint(TRUNCATE)") != "0";
+  };
+  auto got = (*store)->Get("k");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "1");
+  // The idle reader still holds the snapshot its transaction read...
+  EXPECT_TRUE(checkpoint_blocked());
+  // ...until this store commits again: then no snapshot outlives the commit.
+  ASSERT_TRUE((*store)->Put("k", "2").ok());
+  EXPECT_FALSE(checkpoint_blocked());
+  got = (*store)->Get("k");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "2");
+}
+
 }  // namespace
 }  // namespace bulwark::storage
