@@ -708,11 +708,14 @@ def test_imported_symmetric_material(server, tmp_path):
     out = kms_ok(server, "Decrypt", {"CiphertextBlob": b64(blob), "EncryptionContext": {"k": "v"}})
     assert base64.b64decode(out["Plaintext"]) == b"bring your own key"
     assert out["KeyMaterialId"] == material_id
-    # Imported material does not rotate.
-    for op in ("EnableKeyRotation", "RotateKeyOnDemand"):
-        assert kms_fail(server, op, {"KeyId": kid}) == (
-            400, "UnsupportedOperationException",
-            f"{arn} origin is EXTERNAL which is not valid for this operation.")
+    # Imported material does not rotate by itself, nor on demand without new material.
+    assert kms_fail(server, "EnableKeyRotation", {"KeyId": kid}) == (
+        400, "UnsupportedOperationException",
+        f"{arn} origin is EXTERNAL which is not valid for this operation.")
+    assert kms_fail(server, "RotateKeyOnDemand", {"KeyId": kid}) == (
+        400, "KMSInvalidStateException",
+        f"{arn} has no key material pending rotation; import new key material "
+        "(ImportType NEW_KEY_MATERIAL) first.")
 
     # Deleted, the key waits for the same material again.
     out = kms_ok(server, "DeleteImportedKeyMaterial", {"KeyId": kid})
@@ -758,6 +761,111 @@ def test_imported_symmetric_material(server, tmp_path):
     assert kms_fail(server, "GetParametersForImport", {
         "KeyId": kid, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}) \
         == (400, "KMSInvalidStateException", f"{arn} is pending deletion.")
+
+
+def import_raw(server, kms, tmp_path, key_id, material, ok=True, **members):
+    """ImportKeyMaterial as a raw request, for the members Debian's botocore lacks
+    (ImportType, KeyMaterialId, KeyMaterialDescription)."""
+    params = kms.get_parameters_for_import(KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                           WrappingKeySpec="RSA_2048")
+    body = {"KeyId": key_id, "ImportToken": b64(params["ImportToken"]),
+            "EncryptedKeyMaterial": b64(wrap(tmp_path, params["PublicKey"],
+                                             "RSAES_OAEP_SHA_256", material)),
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE", **members}
+    return (kms_ok if ok else kms_fail)(server, "ImportKeyMaterial", body)
+
+
+def test_imported_material_rotates_on_demand(server, tmp_path):
+    kms = server.client("kms")
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]
+    kid, arn = key["KeyId"], key["Arn"]
+    first, second = os.urandom(32), os.urandom(32)
+    # The first import is of new material by default.
+    id1 = import_raw(server, kms, tmp_path, kid, first, KeyMaterialDescription="first")[
+        "KeyMaterialId"]
+    old = kms.encrypt(KeyId=kid, Plaintext=b"before")["CiphertextBlob"]
+    assert import_raw(server, kms, tmp_path, kid, second, False, ImportType="NEW_KEY_MATERIAL",
+                      KeyMaterialId=id1)[1] == "ValidationException"
+    assert import_raw(server, kms, tmp_path, kid, first, False,
+                      ImportType="NEW_KEY_MATERIAL")[1] == "IncorrectKeyMaterialException"
+    # After it, material is the same material again by default.
+    assert import_raw(server, kms, tmp_path, kid, second, False)[1] == \
+        "IncorrectKeyMaterialException"
+    valid_to = int(time.time()) + 10 * DAY
+    id2 = import_raw(server, kms, tmp_path, kid, second, ImportType="NEW_KEY_MATERIAL",
+                     KeyMaterialDescription="second", ExpirationModel="KEY_MATERIAL_EXPIRES",
+                     ValidTo=valid_to)["KeyMaterialId"]
+    assert re.fullmatch(r"[0-9a-f]{64}", id2) and id2 != id1
+    status, code, message = import_raw(server, kms, tmp_path, kid, os.urandom(32), False,
+                                       ImportType="NEW_KEY_MATERIAL")
+    assert (status, code) == (400, "KMSInvalidStateException") and id2 in message
+    # Pending rotation: listed with all material, still not used.
+    listing = kms_ok(server, "ListKeyRotations", {"KeyId": kid,
+                                                  "IncludeKeyMaterial": "ALL_KEY_MATERIAL"})
+    assert listing == {"Truncated": False, "Rotations": [
+        {"KeyId": arn, "KeyMaterialId": id1, "KeyMaterialDescription": "first",
+         "KeyMaterialState": "CURRENT", "ImportState": "IMPORTED",
+         "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"},
+        {"KeyId": arn, "KeyMaterialId": id2, "KeyMaterialDescription": "second",
+         "KeyMaterialState": "PENDING_ROTATION", "ImportState": "IMPORTED",
+         "ExpirationModel": "KEY_MATERIAL_EXPIRES", "ValidTo": valid_to}]}
+    assert kms_ok(server, "ListKeyRotations", {"KeyId": kid})["Rotations"] == []
+    assert describe(server, kid)["CurrentKeyMaterialId"] == id1
+    assert kms_ok(server, "Decrypt", {"CiphertextBlob": b64(
+        kms.encrypt(KeyId=kid, Plaintext=b"p")["CiphertextBlob"])})["KeyMaterialId"] == id1
+
+    # The rotation makes it current, with its own expiry; the old material still decrypts.
+    assert kms_ok(server, "RotateKeyOnDemand", {"KeyId": kid}) == {"KeyId": arn}
+    meta = describe(server, kid)
+    assert meta["CurrentKeyMaterialId"] == id2 and meta["KeyState"] == "Enabled"
+    assert meta["ExpirationModel"] == "KEY_MATERIAL_EXPIRES" and meta["ValidTo"] == valid_to
+    new = kms.encrypt(KeyId=kid, Plaintext=b"after")["CiphertextBlob"]
+    assert kms_ok(server, "Decrypt", {"CiphertextBlob": b64(new)})["KeyMaterialId"] == id2
+    out = kms_ok(server, "Decrypt", {"CiphertextBlob": b64(old)})
+    assert (base64.b64decode(out["Plaintext"]), out["KeyMaterialId"]) == (b"before", id1)
+    rotations = kms_ok(server, "ListKeyRotations", {"KeyId": kid})["Rotations"]
+    assert [(r["KeyMaterialId"], r["RotationType"]) for r in rotations] == [(id2, "ON_DEMAND")]
+    assert near(rotations[0]["RotationDate"], time.time())
+    page = kms_ok(server, "ListKeyRotations", {"KeyId": kid, "Limit": 1,
+                                               "IncludeKeyMaterial": "ALL_KEY_MATERIAL"})
+    assert [r["KeyMaterialState"] for r in page["Rotations"]] == ["NON_CURRENT"]
+    page = kms_ok(server, "ListKeyRotations", {"KeyId": kid, "Marker": page["NextMarker"],
+                                               "IncludeKeyMaterial": "ALL_KEY_MATERIAL"})
+    assert [r["KeyMaterialState"] for r in page["Rotations"]] == ["CURRENT"]
+    assert kms_fail(server, "RotateKeyOnDemand", {"KeyId": kid})[1] == "KMSInvalidStateException"
+
+    # Re-importing names the material; deleting a non-current one keeps the key enabled.
+    assert import_raw(server, kms, tmp_path, kid, first, False, KeyMaterialId=id2)[1] == \
+        "IncorrectKeyMaterialException"
+    assert import_raw(server, kms, tmp_path, kid, first, False, KeyMaterialId="0" * 64)[1] == \
+        "NotFoundException"
+    assert kms_ok(server, "DeleteImportedKeyMaterial", {"KeyId": kid, "KeyMaterialId": id1}) == \
+        {"KeyId": arn, "KeyMaterialId": id1}
+    assert describe(server, kid)["KeyState"] == "Enabled"
+    assert code_of(kms.decrypt, CiphertextBlob=old) == "InvalidCiphertextException"
+    assert kms.decrypt(CiphertextBlob=new)["Plaintext"] == b"after"
+    states = [(r["KeyMaterialId"], r["ImportState"]) for r in kms_ok(
+        server, "ListKeyRotations", {"KeyId": kid, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"})[
+        "Rotations"]]
+    assert states == [(id1, "PENDING_IMPORT"), (id2, "IMPORTED")]
+    assert import_raw(server, kms, tmp_path, kid, first, KeyMaterialId=id1,
+                      KeyMaterialDescription="first again")["KeyMaterialId"] == id1
+    assert kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"before"
+    assert describe(server, kid)["CurrentKeyMaterialId"] == id2
+    # Pending material can be deleted outright.
+    id3 = import_raw(server, kms, tmp_path, kid, os.urandom(32),
+                     ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+    kms_ok(server, "DeleteImportedKeyMaterial", {"KeyId": kid, "KeyMaterialId": id3})
+    assert [r["KeyMaterialId"] for r in kms_ok(server, "ListKeyRotations", {
+        "KeyId": kid, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"})["Rotations"]] == [id1, id2]
+    assert kms_fail(server, "RotateKeyOnDemand", {"KeyId": kid})[1] == "KMSInvalidStateException"
+
+    # Only symmetric keys take material for rotation.
+    hmac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC",
+                              Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    import_raw(server, kms, tmp_path, hmac_key, os.urandom(32))
+    assert import_raw(server, kms, tmp_path, hmac_key, os.urandom(32), False,
+                      ImportType="NEW_KEY_MATERIAL")[1] == "UnsupportedOperationException"
 
 
 def test_every_wrapping_algorithm_imports(server, tmp_path):

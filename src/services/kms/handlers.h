@@ -139,6 +139,9 @@ Status ResumeRotation(storage::Transaction& txn, Json& key, int64_t now);
 Status MoveRotationSchedule(storage::Transaction& txn, Json& from, Json& to);
 
 // import.cc: deletes imported material whose ValidTo has passed (a few per call).
+// RotateKeyOnDemand of a key with imported material: its material pending rotation
+// becomes the next version (KMSInvalidStateException when there is none).
+Status PromotePendingMaterial(const RequestContext& ctx, Json& key, int64_t now);
 Status ExpireImportedMaterial(storage::Transaction& txn, int64_t now, size_t* done = nullptr);
 
 // usage.cc: remembers the key's latest successful cryptographic operation

@@ -7,8 +7,13 @@
 //   The ImportToken is "KI" 0x01 | key id | 32 token bytes.
 // - in the key record, each material version keeps "Digest" (SHA-256 of the material, or
 //   of the public key for an asymmetric key) when its material is deleted, so that only
-//   the same material can be imported again; "ExpirationModel" and "ValidTo" as
-//   KeyMetadata shows them. Expiring material is indexed under DueKey("expiry", ...).
+//   the same material can be imported again, and has its own "ExpirationModel", "ValidTo"
+//   and "Description" (KeyMaterialDescription); the key's "ExpirationModel" and "ValidTo"
+//   are its current version's, as KeyMetadata shows them. Expiring material is indexed
+//   under DueKey("expiry", VALID-TO, RECORD-ID).
+// - "PendingMaterial": a symmetric key's new material imported for rotation (ImportType
+//   NEW_KEY_MATERIAL), in the shape of a version without a number, sealed under version
+//   0's path; RotateKeyOnDemand makes it the next version (PromotePendingMaterial).
 #include "crypto/asymmetric.h"
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
@@ -92,18 +97,96 @@ Status CheckMaterialFits(const Json& key, const SecretBytes& material) {
   return Status::Ok();
 }
 
-// Deletes the key's material (DeleteImportedKeyMaterial, expiry): each version keeps its
-// digest, the key waits for the same material again.
-void DropMaterial(Json& key) {
-  for (Json& v : key["Material"]) v.erase("Sealed");
-  key["KeyState"] = "PendingImport";
-  key.erase("ExpirationModel");
-  key.erase("ValidTo");
+constexpr uint32_t kPendingVersion = 0;  // the seal path of pending material
+
+// Records from before materials had their own expiry: the key's is its current version's.
+void GiveCurrentVersionTheKeysExpiry(Json& key) {
+  Json& versions = key["Material"];
+  if (!versions.is_array() || versions.empty()) return;
+  Json& current = versions.back();
+  for (const char* member : {"ExpirationModel", "ValidTo"}) {
+    if (key.contains(member) && !current.contains(member)) current[member] = key[member];
+  }
 }
 
-Status Unschedule(storage::Transaction& txn, const Json& key) {
-  if (!key.contains("ValidTo")) return Status::Ok();
-  return txn.Delete(DueKey(kExpiry, key["ValidTo"].get<int64_t>(), RecordIdOf(key)));
+// The key's ExpirationModel and ValidTo: its current version's, while it has material.
+void ShowCurrentExpiry(Json& key) {
+  key.erase("ExpirationModel");
+  key.erase("ValidTo");
+  const Json& versions = key.value("Material", Json::array());
+  if (versions.empty() || !versions.back().contains("Sealed")) return;
+  for (const char* member : {"ExpirationModel", "ValidTo"}) {
+    if (versions.back().contains(member)) key[member] = versions.back()[member];
+  }
+}
+
+bool IsPendingMaterial(const Json& key, const Json& material) {
+  auto it = key.find("PendingMaterial");
+  return it != key.end() && &*it == &material;
+}
+
+// Every material of the key: its versions, then the material pending rotation.
+std::vector<Json*> Materials(Json& key) {
+  std::vector<Json*> out;
+  if (key["Material"].is_array()) {
+    for (Json& v : key["Material"]) out.push_back(&v);
+  }
+  if (key.contains("PendingMaterial")) out.push_back(&key["PendingMaterial"]);
+  return out;
+}
+
+// A material's expiry: its due entry goes unless another material of the key expires at
+// the same moment (the sweep checks each material's own ValidTo anyway).
+Status Unschedule(storage::Transaction& txn, Json& key, const Json& material) {
+  if (!material.contains("ValidTo")) return Status::Ok();
+  const int64_t when = material["ValidTo"].get<int64_t>();
+  for (Json* other : Materials(key)) {
+    if (other != &material && other->value("ValidTo", int64_t{-1}) == when) return Status::Ok();
+  }
+  return txn.Delete(DueKey(kExpiry, when, RecordIdOf(key)));
+}
+
+Status SetExpiry(storage::Transaction& txn, Json& key, Json& material, std::string_view model,
+                 int64_t valid_to) {
+  RETURN_IF_ERROR(Unschedule(txn, key, material));
+  material["ExpirationModel"] = std::string(model);
+  material.erase("ValidTo");
+  if (model != "KEY_MATERIAL_EXPIRES") return Status::Ok();
+  material["ValidTo"] = valid_to;
+  return txn.Put(DueKey(kExpiry, valid_to, RecordIdOf(key)), "");
+}
+
+// Deletes one material (DeleteImportedKeyMaterial, expiry). A version keeps its digest,
+// so that only the same material can be imported again; without its current material
+// the key waits for it in PendingImport. Pending material goes altogether: it was never
+// the key's.
+Status DropMaterial(storage::Transaction& txn, Json& key, Json& material) {
+  RETURN_IF_ERROR(Unschedule(txn, key, material));
+  if (IsPendingMaterial(key, material)) {
+    key.erase("PendingMaterial");
+    return Status::Ok();
+  }
+  const bool current = &material == &key["Material"].back();
+  material.erase("Sealed");
+  material.erase("ExpirationModel");
+  material.erase("ValidTo");
+  if (current && !IsPendingDeletion(key)) key["KeyState"] = "PendingImport";
+  ShowCurrentExpiry(key);
+  return Status::Ok();
+}
+
+// The material a KeyMaterialId names, or null.
+Json* MaterialNamed(Json& key, std::string_view id) {
+  for (Json* m : Materials(key)) {
+    if (m->value("MaterialId", "") == id) return m;
+  }
+  return nullptr;
+}
+
+std::string RandomMaterialId() {
+  uint8_t id[32];
+  crypto::RandomBytes(id, sizeof(id));
+  return crypto::HexEncode(id, sizeof(id));
 }
 
 }  // namespace
@@ -172,11 +255,9 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
   if (expires && (valid_to <= now || valid_to > now + kMaxValidity)) {
     return Validation("The validTo date must be in the future and at most 365 days away.");
   }
-  if (input.value("ImportType", "") == "NEW_KEY_MATERIAL" || input.contains("KeyMaterialId")) {
-    // Without the import of new material for rotation, a key has one material.
-    if (input.value("ImportType", "") == "NEW_KEY_MATERIAL") {
-      return Unsupported("Importing new key material for rotation is not supported.");
-    }
+  const std::string import_type = input.value("ImportType", "");
+  if (import_type == "NEW_KEY_MATERIAL" && input.contains("KeyMaterialId")) {
+    return Validation("You cannot specify a KeyMaterialId with ImportType NEW_KEY_MATERIAL.");
   }
   const std::string token = BlobOf(input, "ImportToken");
 
@@ -205,61 +286,142 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
   if (!material.ok()) return InvalidCiphertext();
   RETURN_IF_ERROR(CheckMaterialFits(key, *material));
   ASSIGN_OR_RETURN(std::string digest, DigestOf(key, *material));
+  const std::string arn = key.value("Arn", "");
 
-  Json& versions = key["Material"];
-  if (!versions.is_array()) versions = Json::array();
-  if (versions.empty()) {
-    RETURN_IF_ERROR(AddMaterialVersion(ctx, key, *material, now));
-    key["Material"].back()["Digest"] = digest;
-    if (IsAsymmetricKey(key)) {
-      ASSIGN_OR_RETURN(std::string public_key, crypto::PublicKeyFromPrivateKey(*material));
-      key["PublicKey"] = crypto::Base64Encode(public_key);
+  if (!key["Material"].is_array()) key["Material"] = Json::array();
+  GiveCurrentVersionTheKeysExpiry(key);
+  const bool first = key["Material"].empty();
+  // AWS's default: new material for a key that never had any, the same material after.
+  const bool fresh = import_type.empty() ? first : import_type == "NEW_KEY_MATERIAL";
+  Json* target = nullptr;
+  if (fresh) {
+    for (Json* m : Materials(key)) {
+      if (crypto::ConstantTimeEquals(m->value("Digest", ""), digest)) {
+        return IncorrectMaterial("The key material was imported into " + arn +
+                                 " before; import it with ImportType EXISTING_KEY_MATERIAL.");
+      }
     }
+    if (first) {
+      RETURN_IF_ERROR(AddMaterialVersion(ctx, key, *material, now));
+      target = &key["Material"].back();
+      if (IsAsymmetricKey(key)) {
+        ASSIGN_OR_RETURN(std::string public_key, crypto::PublicKeyFromPrivateKey(*material));
+        key["PublicKey"] = crypto::Base64Encode(public_key);
+      }
+    } else {
+      // New material for an on-demand rotation, which makes it current.
+      if (!IsSymmetricKey(key)) {
+        return Unsupported(
+            "New key material can be imported for rotation only into symmetric "
+            "encryption keys; " +
+            arn + " has key spec " + key.value("KeySpec", "") + ".");
+      }
+      if (IsMultiRegionKeyId(key_id)) {
+        return Unsupported("Importing new key material into multi-Region key " + arn +
+                           " is not supported.");
+      }
+      if (key.contains("PendingMaterial")) {
+        return InvalidState(arn + " already has key material pending rotation (" +
+                            key["PendingMaterial"].value("MaterialId", "") +
+                            "); rotate the key or delete that material first.");
+      }
+      ASSIGN_OR_RETURN(std::string resealed,
+                       ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(key), kPendingVersion),
+                                             material->view()));
+      key["PendingMaterial"] = {{"MaterialId", RandomMaterialId()},
+                                {"Sealed", crypto::Base64Encode(resealed)},
+                                {"Created", now}};
+      target = &key["PendingMaterial"];
+    }
+    (*target)["Digest"] = digest;
   } else {
     // The same material again (after deletion or expiry, or to change its expiry).
-    Json& current = key["Material"].back();
-    if (!crypto::ConstantTimeEquals(current.value("Digest", ""), digest)) {
-      return IncorrectMaterial("The key material is not the material previously imported into " +
-                               key.value("Arn", "") + ".");
+    for (Json* m : Materials(key)) {
+      if (crypto::ConstantTimeEquals(m->value("Digest", ""), digest)) target = m;
     }
-    if (!current.contains("Sealed")) {
-      const uint32_t version = current.value("Version", 0u);
+    if (input.contains("KeyMaterialId")) {
+      const std::string id = input.value("KeyMaterialId", "");
+      Json* named = MaterialNamed(key, id);
+      if (named == nullptr) {
+        return NotFound("Key material " + id + " is not associated with " + arn + ".");
+      }
+      if (named != target) {
+        return IncorrectMaterial("The key material is not key material " + id + " of " + arn + ".");
+      }
+    }
+    if (target == nullptr) {
+      return IncorrectMaterial("The key material is not the material previously imported into " +
+                               arn + ".");
+    }
+    if (!target->contains("Sealed")) {
+      const uint32_t version =
+          IsPendingMaterial(key, *target) ? kPendingVersion : target->value("Version", 0u);
       ASSIGN_OR_RETURN(
           std::string resealed,
           ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(key), version), material->view()));
-      current["Sealed"] = crypto::Base64Encode(resealed);
+      (*target)["Sealed"] = crypto::Base64Encode(resealed);
     }
   }
-  RETURN_IF_ERROR(Unschedule(*txn, key));
-  key["ExpirationModel"] = model;
-  if (expires) {
-    key["ValidTo"] = valid_to;
-    RETURN_IF_ERROR(txn->Put(DueKey(kExpiry, valid_to, RecordIdOf(key)), ""));
-  } else {
-    key.erase("ValidTo");
+  if (input.contains("KeyMaterialDescription")) {
+    (*target)["Description"] = input["KeyMaterialDescription"];
   }
-  if (key.value("KeyState", "") == "PendingImport") key["KeyState"] = "Enabled";
+  RETURN_IF_ERROR(SetExpiry(*txn, key, *target, model, valid_to));
+  ShowCurrentExpiry(key);
+  if (target == &key["Material"].back() && key.value("KeyState", "") == "PendingImport") {
+    key["KeyState"] = "Enabled";
+  }
+  const std::string material_id = target->value("MaterialId", "");
   RETURN_IF_ERROR(txn->Delete(path));  // parameters are used once
   RETURN_IF_ERROR(SaveKey(*txn, key));
   RETURN_IF_ERROR(txn->Commit());
-  return Json{{"KeyId", key["Arn"]}, {"KeyMaterialId", CurrentMaterialId(key)}};
+  return Json{{"KeyId", key["Arn"]}, {"KeyMaterialId", material_id}};
 }
 
 Result<Json> DeleteImportedKeyMaterial(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, ExternalKey(*txn, ctx, input));
-  const std::string material_id = CurrentMaterialId(key);
-  if (input.contains("KeyMaterialId") && input.value("KeyMaterialId", "") != material_id) {
-    return NotFound("Key material " + input.value("KeyMaterialId", "") + " of " +
-                    key.value("Arn", "") + " does not exist");
+  if (!key["Material"].is_array()) key["Material"] = Json::array();
+  GiveCurrentVersionTheKeysExpiry(key);
+  // The current material unless KeyMaterialId names another.
+  Json* target = key["Material"].empty() ? nullptr : &key["Material"].back();
+  if (input.contains("KeyMaterialId")) {
+    target = MaterialNamed(key, input.value("KeyMaterialId", ""));
+    if (target == nullptr) {
+      return NotFound("Key material " + input.value("KeyMaterialId", "") + " of " +
+                      key.value("Arn", "") + " does not exist");
+    }
   }
-  if (key.value("KeyState", "") != "PendingImport") {
-    RETURN_IF_ERROR(Unschedule(*txn, key));
-    DropMaterial(key);
+  if (target == nullptr) return Json{{"KeyId", key["Arn"]}};
+  const std::string material_id = target->value("MaterialId", "");
+  if (target->contains("Sealed")) {
+    RETURN_IF_ERROR(DropMaterial(*txn, key, *target));
     RETURN_IF_ERROR(SaveKey(*txn, key));
     RETURN_IF_ERROR(txn->Commit());
   }
   return Json{{"KeyId", key["Arn"]}, {"KeyMaterialId", material_id}};
+}
+
+Status PromotePendingMaterial(const RequestContext& ctx, Json& key, int64_t now) {
+  if (!key.contains("PendingMaterial") || !key["PendingMaterial"].contains("Sealed")) {
+    return InvalidState(key.value("Arn", "") +
+                        " has no key material pending rotation; import new key material "
+                        "(ImportType NEW_KEY_MATERIAL) first.");
+  }
+  Json pending = key["PendingMaterial"];
+  std::optional<std::string> sealed = crypto::Base64Decode(pending.value("Sealed", ""));
+  if (!sealed) return Status(ErrorKind::kInternalFailure, "kms: damaged key material record");
+  ASSIGN_OR_RETURN(
+      SecretBytes material,
+      ctx.env->sealer->Open(MaterialSealPath(RecordIdOf(key), kPendingVersion), *sealed));
+  GiveCurrentVersionTheKeysExpiry(key);
+  RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now, "ON_DEMAND"));
+  Json& version = key["Material"].back();
+  for (const char* member : {"MaterialId", "Digest", "Description", "ExpirationModel", "ValidTo"}) {
+    if (pending.contains(member)) version[member] = pending[member];
+  }
+  key.erase("PendingMaterial");
+  ShowCurrentExpiry(key);
+  return Status::Ok();
 }
 
 Status ExpireImportedMaterial(storage::Transaction& txn, int64_t now, size_t* done) {
@@ -268,12 +430,20 @@ Status ExpireImportedMaterial(storage::Transaction& txn, int64_t now, size_t* do
   if (done) *done += due.size();
   for (const std::string& record_id : due) {
     ASSIGN_OR_RETURN(std::optional<Json> key, LoadKeyById(txn, record_id));
-    if (!key || key->value("ValidTo", INT64_MAX) > now) continue;
-    const std::string state = key->value("KeyState", "");
-    DropMaterial(*key);
-    // A key pending deletion stays so; its material is gone all the same.
-    if (IsPendingDeletion(Json{{"KeyState", state}})) (*key)["KeyState"] = state;
-    RETURN_IF_ERROR(SaveKey(txn, *key));
+    if (!key) continue;
+    if (!(*key)["Material"].is_array()) (*key)["Material"] = Json::array();
+    GiveCurrentVersionTheKeysExpiry(*key);
+    // A key pending deletion stays so; its material is gone all the same. Backwards, so
+    // that the pending material, whose entry dropping it erases, goes first.
+    bool changed = false;
+    std::vector<Json*> materials = Materials(*key);
+    for (auto it = materials.rbegin(); it != materials.rend(); ++it) {
+      Json& m = **it;
+      if (!m.contains("Sealed") || m.value("ValidTo", INT64_MAX) > now) continue;
+      RETURN_IF_ERROR(DropMaterial(txn, *key, m));
+      changed = true;
+    }
+    if (changed) RETURN_IF_ERROR(SaveKey(txn, *key));
   }
   return Status::Ok();
 }

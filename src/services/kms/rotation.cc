@@ -8,6 +8,9 @@
 // counted from: enabling, or the last automatic rotation). A due rotation is indexed
 // under DueKey("rotation", NextRotationDate, RECORD-ID). A multi-Region key rotates at
 // its primary, which gives each new version to its replicas.
+#include <tuple>
+#include <vector>
+
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/kms/common.h"
@@ -30,10 +33,13 @@ Status ExternalOrigin(const Json& key) {
 }
 
 // The key a rotation setting changes: the caller's own, enabled, a symmetric key of
-// AWS_KMS origin managed by the customer.
-Result<Json> RotatableKey(storage::Transaction& txn, RequestContext& ctx, const Json& input) {
+// AWS_KMS origin (or, for an on-demand rotation, of imported material) managed by the
+// customer.
+Result<Json> RotatableKey(storage::Transaction& txn, RequestContext& ctx, const Json& input,
+                          bool imported_ok = false) {
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(txn, ctx, input.value("KeyId", "")));
-  if (key.value("Origin", "") != "AWS_KMS") return ExternalOrigin(key);
+  const std::string origin = key.value("Origin", "");
+  if (origin != "AWS_KMS" && !(imported_ok && origin == "EXTERNAL")) return ExternalOrigin(key);
   const std::string state = key.value("KeyState", "");
   if (state != "Enabled") return CheckUsable(key);
   // AWS answers asymmetric and HMAC keys with an empty message.
@@ -61,13 +67,26 @@ Status Schedule(storage::Transaction& txn, Json& key, int64_t when) {
   return txn.Put(DueKey(kRotation, when, RecordIdOf(key)), "");
 }
 
-Json RotationEntry(const Json& key, const Json& version, bool current) {
+// One material of ListKeyRotations; `state` is its KeyMaterialState.
+Json RotationEntry(const Json& key, const Json& version, std::string_view state) {
   Json entry = {{"KeyId", key["Arn"]},
                 {"KeyMaterialId", version.value("MaterialId", "")},
-                {"KeyMaterialState", current ? "CURRENT" : "NON_CURRENT"}};
+                {"KeyMaterialState", std::string(state)}};
   if (version.contains("RotationType")) {
     entry["RotationDate"] = version["Created"];
     entry["RotationType"] = version["RotationType"];
+  }
+  if (key.value("Origin", "") == "EXTERNAL") {
+    const bool imported = version.contains("Sealed");
+    entry["ImportState"] = imported ? "IMPORTED" : "PENDING_IMPORT";
+    // Records from before materials had their own expiry keep the current one's on the key.
+    const Json& expiry =
+        (state == "CURRENT" && !version.contains("ExpirationModel")) ? key : version;
+    if (imported && expiry.contains("ExpirationModel")) {
+      entry["ExpirationModel"] = expiry["ExpirationModel"];
+      if (expiry.contains("ValidTo")) entry["ValidTo"] = expiry["ValidTo"];
+    }
+    if (version.contains("Description")) entry["KeyMaterialDescription"] = version["Description"];
   }
   return entry;
 }
@@ -123,7 +142,7 @@ Result<Json> GetKeyRotationStatus(RequestContext& ctx, const Json& input) {
 Result<Json> RotateKeyOnDemand(RequestContext& ctx, const Json& input) {
   const int64_t now = iam::Now(ctx);
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
-  ASSIGN_OR_RETURN(Json key, RotatableKey(*txn, ctx, input));
+  ASSIGN_OR_RETURN(Json key, RotatableKey(*txn, ctx, input, /*imported_ok=*/true));
   size_t on_demand = 0;
   for (const Json& v : key.value("Material", Json::array())) {
     if (v.value("RotationType", "") == "ON_DEMAND") ++on_demand;
@@ -140,6 +159,13 @@ Result<Json> RotateKeyOnDemand(RequestContext& ctx, const Json& input) {
                            "An automatic rotation of " + key.value("Arn", "") +
                                " is scheduled within the next 20 minutes.");
   }
+  // Imported material: the material imported for this rotation becomes current.
+  if (key.value("Origin", "") == "EXTERNAL") {
+    RETURN_IF_ERROR(PromotePendingMaterial(ctx, key, now));
+    RETURN_IF_ERROR(SaveKey(*txn, key));
+    RETURN_IF_ERROR(txn->Commit());
+    return Json{{"KeyId", key["Arn"]}};
+  }
   // On-demand rotations leave the automatic schedule as it is.
   SecretBytes material = RandomSecret(32);
   RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now, "ON_DEMAND"));
@@ -155,8 +181,11 @@ Result<Json> ListKeyRotations(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(*txn, ctx, input.value("KeyId", "")));
   if (!IsSymmetricKey(key)) return Unsupported("");
-  if (key.value("Origin", "") != "AWS_KMS") return ExternalOrigin(key);
-  // The marker is the material version to continue after.
+  if (key.value("Origin", "") != "AWS_KMS" && key.value("Origin", "") != "EXTERNAL") {
+    return ExternalOrigin(key);
+  }
+  // The marker is the material version to continue after (the pending material, listed
+  // last, counts as the version after the current one).
   uint32_t after = 0;
   if (auto it = input.find("Marker"); it != input.end()) {
     std::optional<std::string> marker = crypto::Base64Decode(it->get<std::string>());
@@ -167,19 +196,28 @@ Result<Json> ListKeyRotations(RequestContext& ctx, const Json& input) {
     after = static_cast<uint32_t>(std::stoul(*marker));
   }
   const Json& versions = key.value("Material", Json::array());
+  // (material, its number for the marker, its KeyMaterialState)
+  std::vector<std::tuple<const Json*, uint32_t, std::string_view>> listed;
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const Json& v = versions[i];
+    if (!all && !v.contains("RotationType")) continue;
+    listed.emplace_back(&v, v.value("Version", 0u),
+                        i + 1 == versions.size() ? "CURRENT" : "NON_CURRENT");
+  }
+  if (all && key.contains("PendingMaterial")) {
+    listed.emplace_back(&key["PendingMaterial"], CurrentVersion(key) + 1, "PENDING_ROTATION");
+  }
   Json rotations = Json::array();
   bool truncated = false;
   uint32_t last = 0;
-  for (size_t i = 0; i < versions.size(); ++i) {
-    const Json& v = versions[i];
-    const uint32_t version = v.value("Version", 0u);
-    if (version <= after || (!all && !v.contains("RotationType"))) continue;
+  for (const auto& [material, number, state] : listed) {
+    if (number <= after) continue;
     if (rotations.size() == limit) {
       truncated = true;
       break;
     }
-    rotations.push_back(RotationEntry(key, v, i + 1 == versions.size()));
-    last = version;
+    rotations.push_back(RotationEntry(key, *material, state));
+    last = number;
   }
   Json out = {{"Rotations", std::move(rotations)}, {"Truncated", truncated}};
   if (truncated) out["NextMarker"] = crypto::Base64Encode(std::to_string(last));

@@ -317,6 +317,96 @@ TEST_F(KmsImportTest, ImportedMaterialExpiresAndComesBack) {
   EXPECT_EQ(Describe(key_id)["KeyState"], "Enabled");
 }
 
+TEST_F(KmsImportTest, ImportedMaterialRotatesOnDemandAndEachMaterialExpiresOnItsOwn) {
+  const std::string key_id = NewKey({{"Origin", "EXTERNAL"}});
+  const Json dne = {{"ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE"}};
+  const Json fresh = {{"ImportType", "NEW_KEY_MATERIAL"}};
+  auto with = [](Json a, const Json& b) {
+    a.update(b);
+    return a;
+  };
+  auto decrypted_by = [&](const Json& blob) -> std::string {
+    Result<Json> out = Call(&Decrypt, {{"CiphertextBlob", blob}});
+    return out.ok() ? out->value("KeyMaterialId", "") : out.status().code();
+  };
+  auto materials = [&] {
+    Json out =
+        Ok(&ListKeyRotations, {{"KeyId", key_id}, {"IncludeKeyMaterial", "ALL_KEY_MATERIAL"}});
+    std::vector<std::string> states;
+    for (const Json& r : out["Rotations"]) {
+      states.push_back(r.value("KeyMaterialState", "") + "/" + r.value("ImportState", ""));
+    }
+    return states;
+  };
+  const SecretBytes m1 = RandomSecret(32), m2 = RandomSecret(32), m3 = RandomSecret(32),
+                    m4 = RandomSecret(32);
+  Result<Json> first = Import(key_id, m1, dne);
+  ASSERT_TRUE(first.ok());
+  const std::string id1 = first->value("KeyMaterialId", "");
+  const Json blob1 = EncryptText(key_id, "one")["CiphertextBlob"];
+  // Nothing to rotate to yet; then m2, which expires in 10 days, pending until rotated.
+  EXPECT_TRUE(IsError(Call(&RotateKeyOnDemand, {{"KeyId", key_id}}), "KMSInvalidStateException"));
+  Result<Json> second = Import(key_id, m2, with(fresh, {{"ValidTo", kNow + 10 * kDay}}));
+  ASSERT_TRUE(second.ok());
+  const std::string id2 = second->value("KeyMaterialId", "");
+  EXPECT_NE(id2, id1);
+  EXPECT_EQ(Describe(key_id)["CurrentKeyMaterialId"], id1);
+  EXPECT_EQ(decrypted_by(EncryptText(key_id, "still one")["CiphertextBlob"]), id1);
+  EXPECT_EQ(materials(),
+            (std::vector<std::string>{"CURRENT/IMPORTED", "PENDING_ROTATION/IMPORTED"}));
+  Ok(&RotateKeyOnDemand, {{"KeyId", key_id}});
+  Json meta = Describe(key_id);
+  EXPECT_EQ(meta["CurrentKeyMaterialId"], id2);
+  EXPECT_EQ(meta["ExpirationModel"], "KEY_MATERIAL_EXPIRES");
+  EXPECT_EQ(meta["ValidTo"], kNow + 10 * kDay);
+  const Json blob2 = EncryptText(key_id, "two")["CiphertextBlob"];
+  EXPECT_EQ(decrypted_by(blob2), id2);
+  EXPECT_EQ(decrypted_by(blob1), id1);
+
+  // Pending material that expires before its rotation is gone.
+  ASSERT_TRUE(Import(key_id, m3, with(fresh, {{"ValidTo", kNow + 5 * kDay}})).ok());
+  EXPECT_TRUE(IsError(Import(key_id, m4, with(fresh, dne)), "KMSInvalidStateException"));
+  set_now(kNow + 5 * kDay);
+  Maintain();
+  EXPECT_EQ(materials(), (std::vector<std::string>{"NON_CURRENT/IMPORTED", "CURRENT/IMPORTED"}));
+  EXPECT_EQ(Describe(key_id)["KeyState"], "Enabled");
+
+  // m4 becomes current; then m2, no longer current, expires: only its ciphertexts fail.
+  Result<Json> fourth = Import(key_id, m4, with(fresh, dne));
+  ASSERT_TRUE(fourth.ok());
+  Ok(&RotateKeyOnDemand, {{"KeyId", key_id}});
+  const Json blob4 = EncryptText(key_id, "four")["CiphertextBlob"];
+  set_now(kNow + 10 * kDay);
+  Maintain();
+  meta = Describe(key_id);
+  EXPECT_EQ(meta["KeyState"], "Enabled");
+  EXPECT_EQ(meta["ExpirationModel"], "KEY_MATERIAL_DOES_NOT_EXPIRE");
+  EXPECT_EQ(materials(),
+            (std::vector<std::string>{"NON_CURRENT/IMPORTED", "NON_CURRENT/PENDING_IMPORT",
+                                      "CURRENT/IMPORTED"}));
+  EXPECT_EQ(decrypted_by(blob2), "InvalidCiphertextException");
+  EXPECT_EQ(decrypted_by(blob1), id1);
+  EXPECT_EQ(decrypted_by(blob4), fourth->value("KeyMaterialId", ""));
+  // The same material again, named or not, brings its ciphertexts back; a name that is
+  // another material's, or no material's, is refused.
+  EXPECT_TRUE(IsError(Import(key_id, m2, with(dne, {{"KeyMaterialId", id1}})),
+                      "IncorrectKeyMaterialException"));
+  EXPECT_TRUE(IsError(Import(key_id, m2, with(dne, {{"KeyMaterialId", std::string(64, 'a')}})),
+                      "NotFoundException"));
+  EXPECT_TRUE(IsError(Import(key_id, m2, with(fresh, dne)), "IncorrectKeyMaterialException"));
+  ASSERT_TRUE(Import(key_id, m2, with(dne, {{"KeyMaterialId", id2}})).ok());
+  EXPECT_EQ(decrypted_by(blob2), id2);
+  EXPECT_EQ(Describe(key_id)["CurrentKeyMaterialId"], fourth->value("KeyMaterialId", ""));
+  // Deleting a non-current material leaves the key enabled; deleting the current one
+  // does not.
+  Ok(&DeleteImportedKeyMaterial, {{"KeyId", key_id}, {"KeyMaterialId", id1}});
+  EXPECT_EQ(Describe(key_id)["KeyState"], "Enabled");
+  EXPECT_EQ(decrypted_by(blob1), "InvalidCiphertextException");
+  Ok(&DeleteImportedKeyMaterial, {{"KeyId", key_id}});
+  EXPECT_EQ(Describe(key_id)["KeyState"], "PendingImport");
+  EXPECT_EQ(decrypted_by(blob2), "KMSInvalidStateException");
+}
+
 TEST_F(KmsImportTest, ParametersAreForOneKeyAndADay) {
   const std::string key_id = NewKey({{"Origin", "EXTERNAL"}});
   const std::string other = NewKey({{"Origin", "EXTERNAL"}});
