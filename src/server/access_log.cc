@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 
@@ -96,6 +99,21 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
   AppendJsonString(out, value);
 }
 
+// Appends `value` in decimal, zero-padded to `width` digits (printf's %0*d without its
+// cost on every request).
+void AppendDecimal(std::string& out, int64_t value, int width = 1) {
+  char digits[24];
+  int n = 0;
+  uint64_t v = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (value < 0) out.push_back('-');
+  for (int i = n; i < width; ++i) out.push_back('0');
+  while (n > 0) out.push_back(digits[--n]);
+}
+
 }  // namespace
 
 void AccessLog::Write(const AccessRecord& r) {
@@ -105,15 +123,30 @@ void AccessLog::Write(const AccessRecord& r) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char head[160];
-  std::snprintf(head, sizeof(head),
-                "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"status\":%d,"
-                "\"latency_ms\":%.3f",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000), r.status, r.latency_ms);
   std::string line;
   line.reserve(512);
-  line.append(head);
+  // {"time":"YYYY-MM-DDTHH:MM:SS.mmmZ","status":N,"latency_ms":N.NNN
+  line.append("{\"time\":\"");
+  AppendDecimal(line, tm.tm_year + 1900, 4);
+  line.push_back('-');
+  AppendDecimal(line, tm.tm_mon + 1, 2);
+  line.push_back('-');
+  AppendDecimal(line, tm.tm_mday, 2);
+  line.push_back('T');
+  AppendDecimal(line, tm.tm_hour, 2);
+  line.push_back(':');
+  AppendDecimal(line, tm.tm_min, 2);
+  line.push_back(':');
+  AppendDecimal(line, tm.tm_sec, 2);
+  line.push_back('.');
+  AppendDecimal(line, ms % 1000, 3);
+  line.append("Z\",\"status\":");
+  AppendDecimal(line, r.status);
+  line.append(",\"latency_ms\":");
+  const int64_t micros = std::llround(std::max(r.latency_ms, 0.0) * 1000.0);
+  AppendDecimal(line, micros / 1000);
+  line.push_back('.');
+  AppendDecimal(line, micros % 1000, 3);
   AppendField(line, "request_id", r.request_id);
   AppendField(line, "remote_addr", r.remote_addr);
   AppendField(line, "method", r.method);

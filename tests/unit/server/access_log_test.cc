@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ TEST(AccessLogTest, HostileFieldsStayOneValidJsonLine) {
     r.status = 403;
     r.error_code = "SignatureDoesNotMatch";
     r.user_agent = "";
+    r.latency_ms = 1234.5678;
     (*log)->Write(r);
   }  // destruction flushes
   auto lines = ReadLines(path);
@@ -53,6 +55,13 @@ TEST(AccessLogTest, HostileFieldsStayOneValidJsonLine) {
   EXPECT_EQ(lines[0]["request_id"], "rid-1");
   EXPECT_EQ(lines[0]["path"], "/a\"b");
   EXPECT_EQ(lines[0]["status"], 200);
+  EXPECT_DOUBLE_EQ(lines[0]["latency_ms"].get<double>(), 0.25);
+  EXPECT_TRUE(
+      std::regex_match(lines[0]["time"].get<std::string>(),
+                       std::regex(R"(20\d\d-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d\.\d{3}Z)")))
+      << lines[0]["time"];
+  EXPECT_EQ(lines[1]["status"], 403);
+  EXPECT_DOUBLE_EQ(lines[1]["latency_ms"].get<double>(), 1234.568);
   EXPECT_EQ(lines[0]["operation"], "GetCallerIdentity");
   EXPECT_TRUE(lines[0]["user_agent"].get<std::string>().starts_with("evil\"agent\\\n{\"x\":1}"));
   EXPECT_FALSE(lines[0].contains("error_code"));
