@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "storage/kv.h"
+
 namespace bulwark::server {
 
 Maintenance::Maintenance(const Registry& registry, ServiceEnvironment* env,
@@ -38,6 +40,7 @@ void Maintenance::Stop() {
 }
 
 void Maintenance::RunOnce() {
+  if (env_->store) env_->store->ReleaseIdle();
   for (const ServiceSpec* service : registry_.services()) {
     if (!service->maintain) continue;
     Status st = service->maintain(*env_);

@@ -49,6 +49,11 @@ class KvStore {
   // Backends override it to read without the write lock, concurrently with a writer, and
   // then refuse Put and Delete on it. The default implementation is Begin().
   virtual Result<std::unique_ptr<Transaction>> BeginReadOnly();
+  // Gives back what idle readers hold between transactions that another process's
+  // commits have made stale (the SQLite backend's kept snapshots, which would otherwise
+  // keep checkpoints from going past them while this process reads nothing). The server
+  // calls it at each maintenance pass. The default does nothing.
+  virtual void ReleaseIdle() {}
 
   // Single-operation conveniences, each its own committed transaction.
   Result<std::optional<std::string>> Get(std::string_view key);

@@ -676,10 +676,14 @@ class SqliteStore final : public KvStore {
 
   // After a commit on the writer: the idle readers' snapshots are older than it, and
   // ending them now lets checkpoints go past them.
-  void EndIdleSnapshots() {
+  void EndIdleSnapshots() { EndIdleSnapshotsUnless(std::nullopt); }
+
+  void ReleaseIdle() override { EndIdleSnapshotsUnless(Stamp()); }
+
+  void EndIdleSnapshotsUnless(const std::optional<WalStamp>& now) {
     std::lock_guard lock(readers_mu_);
-    std::erase_if(idle_readers_, [](const std::unique_ptr<Connection>& reader) {
-      return !reader->EndSnapshotUnless(std::nullopt);
+    std::erase_if(idle_readers_, [&](const std::unique_ptr<Connection>& reader) {
+      return !reader->EndSnapshotUnless(now);
     });
   }
 

@@ -254,5 +254,28 @@ TEST_F(SqliteStoreTest, AnIdleReaderKeepsItsSnapshotOnlyUntilTheNextCommit) {
   EXPECT_EQ(*got, "2");
 }
 
+TEST_F(SqliteStoreTest, ReleaseIdleEndsSnapshotsThatAnotherStoresCommitMadeStale) {
+  auto a = OpenSqlite(db_path_);
+  auto b = OpenSqlite(db_path_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->Put("k", "1").ok());
+  ASSERT_TRUE((*a)->Get("k").ok());
+  auto checkpoint_blocked = [&] {
+    return RawQuery(db_path_, "PRAGMA wal_checkpoint(TRUNCATE)") != "0";
+  };
+  // Nobody has committed since: the idle reader's snapshot is current, and kept.
+  (*a)->ReleaseIdle();
+  EXPECT_TRUE(checkpoint_blocked());
+  // A commit in the other store (another process) does not reach this one's idle reader
+  // by itself; ReleaseIdle ends its snapshot.
+  ASSERT_TRUE((*b)->Put("k", "2").ok());
+  EXPECT_TRUE(checkpoint_blocked());
+  (*a)->ReleaseIdle();
+  EXPECT_FALSE(checkpoint_blocked());
+  auto got = (*a)->Get("k");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "2");
+}
+
 }  // namespace
 }  // namespace bulwark::storage
