@@ -56,32 +56,9 @@ SecretBytes NewSecretAccessKey() {
   return secret;
 }
 
-namespace {
-
-// Per-thread buffer of CSPRNG output, refilled 4 KiB at a time: ids on the request path
-// then cost a copy instead of a RAND_bytes call (which also makes a getpid syscall for
-// its fork check) per id.
-void ThreadRandomBytes(uint8_t* out, size_t n) {
-  struct Pool {
-    uint8_t bytes[4096];
-    size_t used = sizeof(bytes);
-    ~Pool() { SecureWipe(bytes, sizeof(bytes)); }
-  };
-  thread_local Pool pool;
-  if (pool.used + n > sizeof(pool.bytes)) {
-    crypto::RandomBytes(pool.bytes, sizeof(pool.bytes));
-    pool.used = 0;
-  }
-  std::memcpy(out, pool.bytes + pool.used, n);
-  SecureWipe(pool.bytes + pool.used, n);  // each byte is handed out once
-  pool.used += n;
-}
-
-}  // namespace
-
 std::string NewUuid() {
   uint8_t b[16];
-  ThreadRandomBytes(b, sizeof(b));
+  crypto::PooledRandomBytes(b, sizeof(b));
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";

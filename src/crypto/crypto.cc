@@ -5,11 +5,14 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "crypto/symmetric.h"
@@ -301,6 +304,37 @@ void RandomBytes(void* out, size_t size) {
   }
 }
 
+namespace {
+
+// Counts forks in the child: a buffer filled before the last fork is not this process's.
+std::atomic<uint64_t> g_forks{0};
+
+void CountFork() { g_forks.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace
+
+void PooledRandomBytes(void* out, size_t size) {
+  struct Pool {
+    uint8_t bytes[4096];
+    size_t used = sizeof(bytes);
+    uint64_t forks = 0;
+    ~Pool() { SecureWipe(bytes, sizeof(bytes)); }
+  };
+  static const bool registered = [] { return pthread_atfork(nullptr, nullptr, &CountFork) == 0; }();
+  if (!registered) Die("pthread_atfork");
+  thread_local Pool pool;
+  if (size > sizeof(pool.bytes) / 4) return RandomBytes(out, size);
+  const uint64_t forks = g_forks.load(std::memory_order_relaxed);
+  if (pool.used + size > sizeof(pool.bytes) || pool.forks != forks) {
+    RandomBytes(pool.bytes, sizeof(pool.bytes));
+    pool.used = 0;
+    pool.forks = forks;
+  }
+  std::memcpy(out, pool.bytes + pool.used, size);
+  SecureWipe(pool.bytes + pool.used, size);  // each byte is handed out once
+  pool.used += size;
+}
+
 std::string RandomString(std::string_view alphabet, size_t length) {
   if (alphabet.empty() || alphabet.size() > 256) {
     Die("RandomString: alphabet must hold 1..256 characters");
@@ -334,7 +368,7 @@ Result<std::string> AesGcmSeal(const SecretBytes& key, std::string_view plaintex
     return Status(ErrorKind::kValidation, "Plaintext or associated data too large to seal");
   }
   char nonce[kGcmNonceSize];
-  RandomBytes(nonce, sizeof(nonce));
+  PooledRandomBytes(nonce, sizeof(nonce));
   Result<std::string> body =
       AesGcmEncrypt(key, std::string_view(nonce, sizeof(nonce)), aad, plaintext);
   if (!body.ok()) return Status(ErrorKind::kInternalFailure, body.status().message());

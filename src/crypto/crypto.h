@@ -39,6 +39,11 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 // CSPRNG (RAND_bytes). Aborts the process if the generator fails: no weak fallback.
 void RandomBytes(void* out, size_t size);
+// The same CSPRNG for small draws on the request path (ids, nonces): from a per-thread
+// buffer of its output, refilled 4 KiB at a time, since a RAND_bytes call costs more
+// than the AES-GCM seal it makes a nonce for. Each byte is handed out once and wiped; a
+// forked child never hands out bytes of its parent's buffer.
+void PooledRandomBytes(void* out, size_t size);
 // A random string of `length` characters drawn uniformly from `alphabet`.
 std::string RandomString(std::string_view alphabet, size_t length);
 

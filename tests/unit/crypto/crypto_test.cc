@@ -4,9 +4,13 @@
 #include "crypto/crypto.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace bulwark::crypto {
 namespace {
@@ -117,6 +121,51 @@ TEST(ConstantTimeEquals, Basics) {
   EXPECT_FALSE(ConstantTimeEquals("", "a"));
   EXPECT_TRUE(ConstantTimeEquals(std::string_view("a\0b", 3), std::string_view("a\0b", 3)));
   EXPECT_FALSE(ConstantTimeEquals(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
+}
+
+TEST(Random, PooledDrawsAreNeverRepeatedAcrossRefillsThreadsOrForks) {
+  // Past several refills of the 4 KiB buffer, on two threads: no 16-byte draw twice.
+  std::set<std::string> seen;
+  std::mutex mu;
+  auto draw = [&] {
+    for (int i = 0; i < 1000; ++i) {
+      std::string d(16, '\0');
+      PooledRandomBytes(d.data(), d.size());
+      std::lock_guard lock(mu);
+      EXPECT_TRUE(seen.insert(d).second);
+    }
+  };
+  std::thread other(draw);
+  draw();
+  other.join();
+  EXPECT_EQ(seen.size(), 2000u);
+  // A large draw bypasses the buffer.
+  std::string big(4096, '\0');
+  PooledRandomBytes(big.data(), big.size());
+  EXPECT_NE(big, std::string(4096, '\0'));
+
+  // A forked child draws what its parent does not: not the rest of the parent's buffer.
+  std::string warm(16, '\0');
+  PooledRandomBytes(warm.data(), warm.size());  // the buffer now holds unused bytes
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char d[16];
+    PooledRandomBytes(d, sizeof(d));
+    _exit(::write(fds[1], d, sizeof(d)) == sizeof(d) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string from_child(16, '\0');
+  ASSERT_EQ(::read(fds[0], from_child.data(), from_child.size()), 16);
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::string mine(16, '\0');
+  PooledRandomBytes(mine.data(), mine.size());
+  EXPECT_NE(from_child, mine);
 }
 
 TEST(Random, BytesAndStrings) {
