@@ -7,20 +7,8 @@ Interpreter: /usr/bin/python3 (see conftest.py)."""
 import datetime
 import json
 
-import botocore.exceptions
-import pytest
-
 from conftest import aws_cli
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call(*args, **kwargs)
-    return e.value.response["Error"]
-
-
-def code_of(call, *args, **kwargs):
-    return error_of(call, *args, **kwargs)["Code"]
+from kms_util import code_of, error_of
 
 
 def make_user(server, name, *statements):
