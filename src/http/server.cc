@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <cstring>  // explicit_bzero
 #include <list>
 #include <mutex>
 #include <optional>
@@ -292,6 +293,8 @@ void Session::Dispatch() {
   req.body = std::move(parser_->get().body());
   bool keep_alive = parser_->get().keep_alive() && !server_->shutting_down();
   Response resp = server_->handler()->Handle(req);
+  // Bodies carry plaintexts and secrets: wiped before their memory is given back.
+  explicit_bzero(req.body.data(), req.body.size());
   Write(std::move(resp), keep_alive);
 }
 
@@ -313,6 +316,7 @@ void Session::Write(Response response, bool keep_alive) {
   response_ = res;
   stream_.expires_after(server_->options().body_timeout);
   bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+    explicit_bzero(res->body().data(), res->body().size());
     if (ec) return self->Close();
     if (self->linger_) return self->LingerClose();
     if (!res->keep_alive()) return self->Close();

@@ -66,7 +66,7 @@ nlohmann::json EpochJson(double epoch_seconds);
 std::optional<double> OutputTimestamp(const nlohmann::json& v);
 
 // Raw bytes of a handler's blob output (binary value or string).
-std::optional<std::string> OutputBlob(const nlohmann::json& v);
+std::optional<std::string_view> OutputBlob(const nlohmann::json& v);
 
 // Formats a double the shortest way that round-trips ("1.5", "3", "1e+300").
 std::string FormatDouble(double d);

@@ -32,6 +32,7 @@ Result<DecodedRequest> DecodeJsonRequest(const ServiceModel& service,
   const OperationModel* op = service.FindOperation(target.substr(dot + 1));
   if (op == nullptr) return Status(ErrorKind::kUnknownOperation, "");
   ASSIGN_OR_RETURN(json body, ParseJsonBody(request.body));
+  JsonWiper wipe_body(body);  // the wire form of what may be secret (plaintexts, values)
   DecodedRequest out;
   out.operation = op;
   if (op->input() != nullptr) {
@@ -49,7 +50,9 @@ void EncodeJsonResult(const ServiceModel& service, const OperationModel& operati
     response->body = "{}";
     return;
   }
-  response->body = DumpJson(EncodeJsonValue(*operation.output(), output, Protocol::kJson));
+  json encoded = EncodeJsonValue(*operation.output(), output, Protocol::kJson);
+  JsonWiper wipe_encoded(encoded);
+  response->body = DumpJson(encoded);
 }
 
 }  // namespace bulwark::protocol

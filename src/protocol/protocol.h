@@ -201,6 +201,23 @@ void EncodeResult(const ServiceModel& service, const OperationModel& operation,
                   const nlohmann::json& output, std::string_view request_id,
                   http::Response* response);
 
+// Overwrites every string and binary in `value` with zeros, in place (sizes stay): for
+// trees that held secrets — plaintexts, secret values, private keys — before they are
+// freed.
+void WipeJson(nlohmann::json& value);
+
+// Wipes a tree (WipeJson) when it goes out of scope, on every return path.
+class JsonWiper {
+ public:
+  explicit JsonWiper(nlohmann::json& value) : value_(value) {}
+  ~JsonWiper();
+  JsonWiper(const JsonWiper&) = delete;
+  JsonWiper& operator=(const JsonWiper&) = delete;
+
+ private:
+  nlohmann::json& value_;
+};
+
 // Serializes an error, replacing status, headers and body. service may be null (then
 // `protocol` alone decides the shape).
 // kInternalFailure always uses the catalogue's message.

@@ -377,7 +377,7 @@ void EncodeRestJsonResult(const ServiceModel& service, const OperationModel& ope
       return;
     }
     if (payload->shape->type == ShapeType::kBlob) {
-      response->body = OutputBlob(*it).value_or("");
+      response->body = std::string(OutputBlob(*it).value_or(std::string_view()));
       response->SetHeader("Content-Type", "application/octet-stream");
     } else if (payload->shape->type == ShapeType::kString) {
       response->body = it->is_string() ? it->get<std::string>() : "";

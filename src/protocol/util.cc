@@ -357,14 +357,28 @@ std::optional<double> OutputTimestamp(const json& v) {
   return std::nullopt;
 }
 
-std::optional<std::string> OutputBlob(const json& v) {
+std::optional<std::string_view> OutputBlob(const json& v) {
   if (v.is_binary()) {
     const auto& b = v.get_binary();
-    return std::string(b.begin(), b.end());
+    return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
   }
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) return std::string_view(v.get_ref<const std::string&>());
   return std::nullopt;
 }
+
+void WipeJson(json& value) {
+  if (value.is_string()) {
+    std::string& s = value.get_ref<std::string&>();
+    SecureWipe(s.data(), s.size());
+  } else if (value.is_binary()) {
+    auto& b = value.get_binary();
+    SecureWipe(b.data(), b.size());
+  } else if (value.is_structured()) {
+    for (json& item : value) WipeJson(item);
+  }
+}
+
+JsonWiper::~JsonWiper() { WipeJson(value_); }
 
 // ---------------------------------------------------------------------------------------
 // Numbers
@@ -463,7 +477,9 @@ Result<json> ScalarFromString(const Shape& shape, std::string_view text, std::st
     case ShapeType::kBlob: {
       auto raw = crypto::Base64Decode(text);
       if (!raw) return bad("base64-encoded binary data");
-      return json::binary(json::binary_t::container_type(raw->begin(), raw->end()));
+      json out = json::binary(json::binary_t::container_type(raw->begin(), raw->end()));
+      SecureWipe(raw->data(), raw->size());
+      return out;
     }
     default:
       return bad("a scalar");
@@ -610,7 +626,9 @@ Result<json> DecodeJsonValue(const Shape& shape, const json& wire, std::string_v
         if (!where.empty()) msg += " (at '" + std::string(where) + "')";
         return Status(ErrorKind::kSerialization, msg + ".");
       }
-      return json::binary(json::binary_t::container_type(raw->begin(), raw->end()));
+      json out = json::binary(json::binary_t::container_type(raw->begin(), raw->end()));
+      SecureWipe(raw->data(), raw->size());
+      return out;
     }
   }
   return TypeMismatch(wire, where, "a value");

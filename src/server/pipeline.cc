@@ -374,6 +374,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
     if (const ServiceModel* sts = models.Find("sts")) {
       Result<protocol::DecodedRequest> decoded = protocol::DecodeRequest(*sts, req);
       if (decoded.ok()) {
+        protocol::JsonWiper wipe_input(decoded->input);
         const std::string name(protocol::OperationName(*decoded->operation));
         const OperationSpec* op = registry.FindOperation(sts->name(), name);
         if ((name == "AssumeRoleWithWebIdentity" || name == "AssumeRoleWithSAML") && op &&
@@ -385,6 +386,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
           *op_out = op;
           RETURN_IF_ERROR(protocol::ValidateInput(*sts, *decoded->operation, decoded->input));
           ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded->input));
+          protocol::JsonWiper wipe_output(output);
           protocol::EncodeResult(*sts, *decoded->operation, output, ctx.request_id, resp);
           return Status::Ok();
         }
@@ -431,6 +433,9 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
 
   // 4. Decode, now that the caller is known, and find the operation's row.
   ASSIGN_OR_RETURN(protocol::DecodedRequest decoded, protocol::DecodeRequest(*route.model, req));
+  // What the request and the handler's answer held is wiped before it is freed: the
+  // plaintexts, data keys and secret values that pass through.
+  protocol::JsonWiper wipe_input(decoded.input);
   ctx.operation = std::string(protocol::OperationName(*decoded.operation));
   const OperationSpec* op = registry.FindOperation(route.model->name(), ctx.operation);
   if (!op) {
@@ -453,6 +458,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
 
   // 7. The handler.
   ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded.input));
+  protocol::JsonWiper wipe_output(output);
 
   // 8. Encode.
   protocol::EncodeResult(*route.model, *decoded.operation, output, ctx.request_id, resp);

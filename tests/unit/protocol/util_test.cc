@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "protocol/internal.h"
+#include "protocol/protocol.h"
 
 namespace bulwark::protocol {
 namespace {
@@ -84,6 +87,24 @@ TEST(JsonDepthTest, CountsOutsideStrings) {
 TEST(XmlTest, Escaping) {
   EXPECT_EQ(XmlEscape("<a href='x'>&\"</a>"), "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;");
   EXPECT_EQ(XmlEscape(std::string("a\x00\x1f\tb", 5)), "a\tb");
+}
+
+TEST(WipeJsonTest, EveryStringAndBinaryIsZeroedInPlaceAndNothingElse) {
+  nlohmann::json tree = {
+      {"Plaintext", nlohmann::json::binary({0xde, 0xad, 0xbe, 0xef})},
+      {"SecretString", "hunter2"},
+      {"Nested", {{"List", {"a-secret", 42, true, nlohmann::json::binary({1, 2})}}}},
+      {"Count", 7}};
+  { JsonWiper wipe(tree); }
+  EXPECT_EQ(tree["Plaintext"].get_binary(), std::vector<uint8_t>(4, 0));
+  EXPECT_EQ(tree["SecretString"], std::string(7, '\0'));
+  EXPECT_EQ(tree["Nested"]["List"][0], std::string(8, '\0'));
+  EXPECT_EQ(tree["Nested"]["List"][1], 42);
+  EXPECT_EQ(tree["Nested"]["List"][2], true);
+  EXPECT_EQ(tree["Nested"]["List"][3].get_binary(), std::vector<uint8_t>(2, 0));
+  EXPECT_EQ(tree["Count"], 7);
+  // Keys are names, not values: they stay.
+  EXPECT_TRUE(tree.contains("SecretString"));
 }
 
 }  // namespace
