@@ -788,6 +788,12 @@ def test_imported_material_rotates_on_demand(server, tmp_path):
                       KeyMaterialId=id1)[1] == "ValidationException"
     assert import_raw(server, kms, tmp_path, kid, first, False,
                       ImportType="NEW_KEY_MATERIAL")[1] == "IncorrectKeyMaterialException"
+    # Hostile members: an unknown ImportType, a description out of AWS's pattern or length,
+    # a KeyMaterialId that is no material id.
+    for bad in ({"ImportType": "SOME_MATERIAL"}, {"KeyMaterialDescription": "<script>"},
+                {"KeyMaterialDescription": "d" * 257}, {"KeyMaterialId": "x" * 65}):
+        assert import_raw(server, kms, tmp_path, kid, second, False, **bad)[:2] == \
+            (400, "ValidationException"), bad
     # After it, material is the same material again by default.
     assert import_raw(server, kms, tmp_path, kid, second, False)[1] == \
         "IncorrectKeyMaterialException"
