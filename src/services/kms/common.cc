@@ -389,7 +389,7 @@ std::string KeyArnIn(const Json& key, std::string_view region) {
 Json MultiRegionConfiguration(const Json& key) {
   const std::string primary = key.value("PrimaryRegion", "");
   Json replicas = Json::array();
-  for (const Json& region : key.value("Regions", Json::array())) {
+  for (const Json& region : ArrayMember(key, "Regions")) {
     if (region != primary) {
       replicas.push_back({{"Arn", KeyArnIn(key, region.get<std::string>())}, {"Region", region}});
     }
@@ -400,14 +400,14 @@ Json MultiRegionConfiguration(const Json& key) {
 }
 
 uint32_t CurrentVersion(const Json& key) {
-  const Json& versions = key.value("Material", Json::array());
+  const Json& versions = ArrayMember(key, "Material");
   return versions.empty() ? 0 : versions.back().value("Version", 0u);
 }
 
 Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_t version) {
   const std::string key_id = RecordIdOf(key);
   if (version == 0) version = CurrentVersion(key);
-  for (const Json& v : key.value("Material", Json::array())) {
+  for (const Json& v : ArrayMember(key, "Material")) {
     if (v.value("Version", 0u) != version) continue;
     // Deleted imported material (the key is PendingImport until it comes back).
     if (!v.contains("Sealed")) return InvalidState(key.value("Arn", "") + " is pending import.");
@@ -437,12 +437,12 @@ Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretByte
 }
 
 std::string CurrentMaterialId(const Json& key) {
-  const Json& versions = key.value("Material", Json::array());
+  const Json& versions = ArrayMember(key, "Material");
   return versions.empty() ? std::string() : versions.back().value("MaterialId", "");
 }
 
 std::string MaterialIdOf(const Json& key, uint32_t version) {
-  for (const Json& v : key.value("Material", Json::array())) {
+  for (const Json& v : ArrayMember(key, "Material")) {
     if (v.value("Version", 0u) == version) return v.value("MaterialId", "");
   }
   return std::string();
@@ -529,6 +529,20 @@ std::string BlobOf(const Json& input, std::string_view member) {
   return std::string();
 }
 
+const Json& ArrayMember(const Json& object, std::string_view name) {
+  static const Json* const kEmpty = new Json(Json::array());
+  if (!object.is_object()) return *kEmpty;
+  auto it = object.find(name);
+  return it != object.end() && it->is_array() ? *it : *kEmpty;
+}
+
+const Json& ObjectMember(const Json& object, std::string_view name) {
+  static const Json* const kEmpty = new Json(Json::object());
+  if (!object.is_object()) return *kEmpty;
+  auto it = object.find(name);
+  return it != object.end() && it->is_object() ? *it : *kEmpty;
+}
+
 Json BinaryOf(std::string_view bytes) {
   return Json::binary(Json::binary_t::container_type(bytes.begin(), bytes.end()));
 }
@@ -537,7 +551,7 @@ void KeyConditionKeys(const Json& key, std::vector<std::pair<std::string, std::s
   out->emplace_back("kms:KeySpec", key.value("KeySpec", ""));
   out->emplace_back("kms:KeyUsage", key.value("KeyUsage", ""));
   out->emplace_back("kms:KeyOrigin", key.value("Origin", ""));
-  for (const Json& tag : key.value("Tags", Json::array())) {
+  for (const Json& tag : ArrayMember(key, "Tags")) {
     out->emplace_back("aws:ResourceTag/" + tag.value("TagKey", ""), tag.value("TagValue", ""));
   }
 }

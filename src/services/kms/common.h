@@ -163,6 +163,11 @@ Result<SecretBytes> OpenBlob(const RequestContext& ctx, const Json& key, std::st
 // The raw bytes of a blob member of the decoded input ("" when absent).
 std::string BlobOf(const Json& input, std::string_view member);
 Json BinaryOf(std::string_view bytes);
+// A member of `object` by reference: an empty array (object) when it is missing or not
+// an array (object). nlohmann's value(name, default) would copy it — a key's every
+// material version, on every request.
+const Json& ArrayMember(const Json& object, std::string_view name);
+const Json& ObjectMember(const Json& object, std::string_view name);
 
 // The condition keys a key brings to a request: kms:KeySpec, kms:KeyUsage,
 // kms:KeyOrigin, aws:ResourceTag/*.

@@ -202,7 +202,7 @@ namespace {
 // authorization are checked, not the ciphertext.
 bool IgnoresCiphertext(const Json& input) {
   if (!input.value("DryRun", false)) return false;
-  for (const Json& m : input.value("DryRunModifiers", Json::array())) {
+  for (const Json& m : ArrayMember(input, "DryRunModifiers")) {
     if (m == "IGNORE_CIPHERTEXT") return true;
   }
   return false;

@@ -115,12 +115,12 @@ bool ContextMeets(const Json& constraint_pairs, const Json& context, bool equals
 // Is the new grant of a CreateGrant at most as wide as `parent`: a subset of its
 // operations, and a constraint at least as strict (more Subset pairs, or Equals).
 bool NoWiderThan(const Json& parent, const Json& input) {
-  const Json parent_ops = parent.value("Operations", Json::array());
-  for (const Json& op : input.value("Operations", Json::array())) {
+  const Json& parent_ops = ArrayMember(parent, "Operations");
+  for (const Json& op : ArrayMember(input, "Operations")) {
     if (std::find(parent_ops.begin(), parent_ops.end(), op) == parent_ops.end()) return false;
   }
-  const Json pc = parent.value("Constraints", Json::object());
-  const Json nc = input.value("Constraints", Json::object());
+  const Json& pc = ObjectMember(parent, "Constraints");
+  const Json& nc = ObjectMember(input, "Constraints");
   if (pc.contains("EncryptionContextEquals")) {
     return nc.contains("EncryptionContextEquals") &&
            ContextMeets(pc["EncryptionContextEquals"], nc["EncryptionContextEquals"], true);
@@ -138,11 +138,11 @@ bool NoWiderThan(const Json& parent, const Json& input) {
 
 // Does `grant` allow `operation` for a request with this input?
 bool GrantAllows(const Json& grant, std::string_view operation, const Json& input) {
-  const Json ops = grant.value("Operations", Json::array());
+  const Json& ops = ArrayMember(grant, "Operations");
   if (std::find(ops.begin(), ops.end(), Json(operation)) == ops.end()) return false;
   if (operation == "CreateGrant") return NoWiderThan(grant, input);
   if (operation == "DescribeKey" || operation == "RetireGrant") return true;
-  const Json constraints = grant.value("Constraints", Json::object());
+  const Json& constraints = ObjectMember(grant, "Constraints");
   if (constraints.empty()) return true;
   const char* member = operation == "ReEncryptFrom" ? "SourceEncryptionContext"
                        : operation == "ReEncryptTo" ? "DestinationEncryptionContext"
@@ -361,7 +361,7 @@ Status CompleteRetireGrantAuthorization(RequestContext& ctx, const Json& input,
     return !who.empty() && (who == caller.arn || (caller.type == Principal::Type::kAssumedRole &&
                                                   who == caller.session.role_arn));
   };
-  const Json ops = grant.value("Operations", Json::array());
+  const Json& ops = ArrayMember(grant, "Operations");
   if (is_caller(grant.value("RetiringPrincipal", "")) ||
       (is_caller(grant.value("GranteePrincipal", "")) &&
        std::find(ops.begin(), ops.end(), Json("RetireGrant")) != ops.end())) {
@@ -371,7 +371,7 @@ Status CompleteRetireGrantAuthorization(RequestContext& ctx, const Json& input,
 }
 
 Result<Json> CreateGrant(RequestContext& ctx, const Json& input) {
-  const Json operations = input.value("Operations", Json::array());
+  const Json& operations = ArrayMember(input, "Operations");
   if (operations.empty()) return Validation("Operations must not be empty.");
   if (operations.size() == 1 && operations[0] == "CreateGrant") {
     return Validation("Grants must not contain only the CreateGrant operation.");
@@ -427,7 +427,7 @@ Result<Json> CreateGrant(RequestContext& ctx, const Json& input) {
                 {"Operations", operations}};
   if (!name.empty()) grant["Name"] = name;
   if (input.contains("RetiringPrincipal")) grant["RetiringPrincipal"] = input["RetiringPrincipal"];
-  const Json constraints = input.value("Constraints", Json::object());
+  const Json& constraints = ObjectMember(input, "Constraints");
   if (constraints.is_object() && !constraints.empty()) grant["Constraints"] = constraints;
   RETURN_IF_ERROR(iam::Save(*txn, GrantKey(key_id, grant_id), grant));
   RETURN_IF_ERROR(txn->Put(GranteePrefix(key_id, grantee) + grant_id, ""));

@@ -113,7 +113,7 @@ void GiveCurrentVersionTheKeysExpiry(Json& key) {
 void ShowCurrentExpiry(Json& key) {
   key.erase("ExpirationModel");
   key.erase("ValidTo");
-  const Json& versions = key.value("Material", Json::array());
+  const Json& versions = ArrayMember(key, "Material");
   if (versions.empty() || !versions.back().contains("Sealed")) return;
   for (const char* member : {"ExpirationModel", "ValidTo"}) {
     if (versions.back().contains(member)) key[member] = versions.back()[member];

@@ -423,7 +423,7 @@ Result<Json> CancelKeyDeletion(RequestContext& ctx, const Json& input) {
   }
   // A key whose deletion is cancelled comes back disabled, as in AWS; one without its
   // (imported) material waits for it.
-  const Json& versions = key.value("Material", Json::array());
+  const Json& versions = ArrayMember(key, "Material");
   const bool has_material = !versions.empty() && versions.back().contains("Sealed");
   key["KeyState"] = has_material ? "Disabled" : "PendingImport";
   key.erase("DeletionDate");

@@ -52,14 +52,14 @@ Result<Json> PrimaryKey(storage::Transaction& txn, RequestContext& ctx, const Js
 }  // namespace
 
 bool HasReplicas(const Json& key) {
-  return IsMultiRegionPrimary(key) && key.value("Regions", Json::array()).size() > 1;
+  return IsMultiRegionPrimary(key) && ArrayMember(key, "Regions").size() > 1;
 }
 
 Result<std::vector<Json>> RelatedKeys(storage::Transaction& txn, const Json& key) {
   std::vector<Json> related;
   if (!IsMultiRegion(key)) return related;
   const std::string own = key.value("Region", "");
-  for (const Json& region : key.value("Regions", Json::array())) {
+  for (const Json& region : ArrayMember(key, "Regions")) {
     if (!region.is_string() || region == own) continue;
     ASSIGN_OR_RETURN(
         std::optional<Json> other,
@@ -72,7 +72,7 @@ Result<std::vector<Json>> RelatedKeys(storage::Transaction& txn, const Json& key
 Status ForgetRegion(storage::Transaction& txn, const Json& destroyed, int64_t now) {
   ASSIGN_OR_RETURN(std::vector<Json> related, RelatedKeys(txn, destroyed));
   Json regions = Json::array();
-  for (const Json& region : destroyed.value("Regions", Json::array())) {
+  for (const Json& region : ArrayMember(destroyed, "Regions")) {
     if (region != destroyed.value("Region", "")) regions.push_back(region);
   }
   for (Json& key : related) {
@@ -91,7 +91,7 @@ Status ForgetRegion(storage::Transaction& txn, const Json& destroyed, int64_t no
 
 Status ShareMaterialVersion(const RequestContext& ctx, storage::Transaction& txn,
                             const Json& primary, const SecretBytes& material) {
-  if (!IsMultiRegionPrimary(primary) || primary.value("Material", Json::array()).empty()) {
+  if (!IsMultiRegionPrimary(primary) || ArrayMember(primary, "Material").empty()) {
     return Status::Ok();
   }
   const Json& version = primary["Material"].back();
@@ -134,7 +134,7 @@ Result<Json> ReplicateKey(RequestContext& ctx, const Json& input) {
   if (region == primary.value("Region", "")) {
     return Validation("The replica Region " + region + " is the Region of the primary key.");
   }
-  const Json regions_now = primary.value("Regions", Json::array());
+  const Json& regions_now = ArrayMember(primary, "Regions");
   const std::string replica_arn = KeyArnIn(primary, region);
   if (std::find(regions_now.begin(), regions_now.end(), Json(region)) != regions_now.end()) {
     return AlreadyExists("Key '" + replica_arn + "' already exists");
@@ -161,7 +161,7 @@ Result<Json> ReplicateKey(RequestContext& ctx, const Json& input) {
   // material is imported into each replica by itself (the same material: its digest).
   bool sealed_all = true;
   replica["Material"] = Json::array();
-  for (const Json& version : primary.value("Material", Json::array())) {
+  for (const Json& version : ArrayMember(primary, "Material")) {
     Json entry = version;
     entry.erase("Sealed");
     if (version.contains("Sealed") && primary.value("Origin", "") == "AWS_KMS") {

@@ -153,12 +153,12 @@ Result<KeyPtr> SourceKey(storage::Transaction& txn, const RequestContext& ctx, c
 // What kms:CreateGrant's own condition keys say of the grant being made.
 void SetCreateGrantKeys(const Json& input, policy::RequestContext* request) {
   std::vector<std::string> ops;
-  for (const Json& op : input.value("Operations", Json::array())) {
+  for (const Json& op : ArrayMember(input, "Operations")) {
     if (op.is_string()) ops.push_back(op.get<std::string>());
   }
   request->SetMultiValuedKey("kms:GrantOperations", std::move(ops));
   request->SetKey("kms:GrantIsForAWSResource", "false");
-  const Json constraints = input.value("Constraints", Json::object());
+  const Json& constraints = ObjectMember(input, "Constraints");
   for (const char* type : {"EncryptionContextEquals", "EncryptionContextSubset"}) {
     if (constraints.contains(type)) {
       request->SetKey("kms:GrantConstraintType", type);
@@ -274,7 +274,7 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
   }
   if (op.name == "CreateKey") {
     std::vector<std::string> tag_keys;
-    for (const Json& tag : input.value("Tags", Json::array())) {
+    for (const Json& tag : ArrayMember(input, "Tags")) {
       request.SetKey("aws:RequestTag/" + tag.value("TagKey", ""), tag.value("TagValue", ""));
       tag_keys.push_back(tag.value("TagKey", ""));
     }
@@ -354,7 +354,7 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
     if (const policy::ContextValue* alias = scratch.Find("kms:requestalias")) {
       to.keys.emplace_back("kms:RequestAlias", alias->values.at(0));
     }
-    const Json context = input.value("DestinationEncryptionContext", Json::object());
+    const Json& context = ObjectMember(input, "DestinationEncryptionContext");
     for (const auto& [k, v] : context.items()) {
       to.keys.emplace_back("kms:EncryptionContext:" + k, v.is_string() ? v.get<std::string>() : "");
     }

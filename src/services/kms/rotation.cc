@@ -144,7 +144,7 @@ Result<Json> RotateKeyOnDemand(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, RotatableKey(*txn, ctx, input, /*imported_ok=*/true));
   size_t on_demand = 0;
-  for (const Json& v : key.value("Material", Json::array())) {
+  for (const Json& v : ArrayMember(key, "Material")) {
     if (v.value("RotationType", "") == "ON_DEMAND") ++on_demand;
   }
   if (on_demand >= kMaxOnDemandRotations) {
@@ -195,7 +195,7 @@ Result<Json> ListKeyRotations(RequestContext& ctx, const Json& input) {
     }
     after = static_cast<uint32_t>(std::stoul(*marker));
   }
-  const Json& versions = key.value("Material", Json::array());
+  const Json& versions = ArrayMember(key, "Material");
   // (material, its number for the marker, its KeyMaterialState)
   std::vector<std::tuple<const Json*, uint32_t, std::string_view>> listed;
   for (size_t i = 0; i < versions.size(); ++i) {

@@ -15,7 +15,7 @@ namespace {
 // The signing algorithm a request names, if the key takes it.
 Result<crypto::SigningAlgorithm> SigningAlgorithmFor(const Json& key, std::string_view name) {
   std::optional<crypto::SigningAlgorithm> alg = crypto::SigningAlgorithmFromName(name);
-  const Json& allowed = key.value("SigningAlgorithms", Json::array());
+  const Json& allowed = ArrayMember(key, "SigningAlgorithms");
   if (!alg || std::find(allowed.begin(), allowed.end(), Json(name)) == allowed.end()) {
     return IncompatibleAlgorithm(name, key);
   }
@@ -41,7 +41,7 @@ Result<crypto::MessageType> MessageTypeOf(const Json& input, crypto::SigningAlgo
 // The MAC algorithm a request names, if the key takes it.
 Result<crypto::MacAlgorithm> MacAlgorithmFor(const Json& key, std::string_view name) {
   std::optional<crypto::MacAlgorithm> alg = crypto::MacAlgorithmFromName(name);
-  const Json& allowed = key.value("MacAlgorithms", Json::array());
+  const Json& allowed = ArrayMember(key, "MacAlgorithms");
   if (!alg || std::find(allowed.begin(), allowed.end(), Json(name)) == allowed.end()) {
     return IncompatibleAlgorithm(name, key);
   }

@@ -60,12 +60,12 @@ void SetTagRequestKeys(const OperationSpec& op, const Json& input,
   // does not apply.
   std::vector<std::string> keys;
   if (op.name == "TagResource") {
-    for (const Json& tag : input.value("Tags", Json::array())) {
+    for (const Json& tag : ArrayMember(input, "Tags")) {
       request->SetKey("aws:RequestTag/" + tag.value("TagKey", ""), tag.value("TagValue", ""));
       keys.push_back(tag.value("TagKey", ""));
     }
   } else if (op.name == "UntagResource") {
-    for (const Json& key : input.value("TagKeys", Json::array())) {
+    for (const Json& key : ArrayMember(input, "TagKeys")) {
       if (key.is_string()) keys.push_back(key.get<std::string>());
     }
   }
@@ -73,7 +73,7 @@ void SetTagRequestKeys(const OperationSpec& op, const Json& input,
 }
 
 Result<Json> TagResource(RequestContext& ctx, const Json& input) {
-  const Json tags = input.value("Tags", Json::array());
+  const Json& tags = ArrayMember(input, "Tags");
   RETURN_IF_ERROR(CheckTags(tags));
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json key, KeyToTag(*txn, ctx, input));
@@ -99,7 +99,7 @@ Result<Json> TagResource(RequestContext& ctx, const Json& input) {
 }
 
 Result<Json> UntagResource(RequestContext& ctx, const Json& input) {
-  const Json tag_keys = input.value("TagKeys", Json::array());
+  const Json& tag_keys = ArrayMember(input, "TagKeys");
   std::set<std::string> removed;
   for (const Json& k : tag_keys) {
     const std::string name = k.is_string() ? k.get<std::string>() : "";
@@ -110,7 +110,7 @@ Result<Json> UntagResource(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(Json key, KeyToTag(*txn, ctx, input));
   // A key the KMS key does not have is no error.
   Json kept = Json::array();
-  for (const Json& tag : key.value("Tags", Json::array())) {
+  for (const Json& tag : ArrayMember(key, "Tags")) {
     if (!removed.contains(tag.value("TagKey", ""))) kept.push_back(tag);
   }
   key["Tags"] = std::move(kept);
@@ -134,7 +134,7 @@ Result<Json> ListResourceTags(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(*txn, ctx, input.value("KeyId", "")));
   // By tag key, so that a marker (the last key returned) stays valid while tags change.
   std::vector<Json> tags;
-  for (const Json& tag : key.value("Tags", Json::array())) {
+  for (const Json& tag : ArrayMember(key, "Tags")) {
     if (!after || tag.value("TagKey", "") > *after) tags.push_back(tag);
   }
   std::sort(tags.begin(), tags.end(), [](const Json& a, const Json& b) {
