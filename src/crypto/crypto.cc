@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 
+#include "crypto/evp_util.h"
 #include "crypto/symmetric.h"
 
 namespace bulwark {
@@ -33,11 +34,6 @@ constexpr size_t kGcmTagSize = 16;
 constexpr size_t kSealOverhead = 1 + kGcmNonceSize + kGcmTagSize;
 // EVP lengths are int; refuse anything that does not fit.
 constexpr size_t kMaxAeadInput = static_cast<size_t>(INT_MAX) - 64;
-
-[[noreturn]] void Die(const char* what) {
-  std::fprintf(stderr, "bulwark: fatal crypto failure: %s\n", what);
-  std::abort();
-}
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kB64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -292,6 +288,11 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void Die(const char* what) {
+  std::fprintf(stderr, "bulwark: fatal crypto failure: %s\n", what);
+  std::abort();
 }
 
 void RandomBytes(void* out, size_t size) {

@@ -14,5 +14,7 @@ namespace bulwark::crypto {
 const unsigned char* Bytes(std::string_view s);
 // The OpenSSL digest of a hash algorithm.
 const EVP_MD* EvpMd(HashAlgorithm hash);
+// Ends the process on a failure no caller can handle (a broken OpenSSL): prints `what`.
+[[noreturn]] void Die(const char* what);
 
 }  // namespace bulwark::crypto

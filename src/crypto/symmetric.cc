@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -28,10 +27,7 @@ constexpr size_t kMaxInput = static_cast<size_t>(INT_MAX) - 64;
 // cost that every KMS call paid twice (unsealing the key, sealing the blob).
 const EVP_CIPHER* FetchedCipher(const char* name) {
   EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  if (cipher == nullptr) {
-    std::fprintf(stderr, "bulwark: fatal: EVP_CIPHER_fetch(%s) failed\n", name);
-    std::abort();
-  }
+  if (cipher == nullptr) Die(name);
   return cipher;
 }
 
