@@ -404,33 +404,46 @@ uint32_t CurrentVersion(const Json& key) {
   return versions.empty() ? 0 : versions.back().value("Version", 0u);
 }
 
+Result<std::string> SealMaterial(const RequestContext& ctx, const Json& key, uint32_t version,
+                                 const SecretBytes& material) {
+  ASSIGN_OR_RETURN(std::string sealed,
+                   ctx.env->sealer->Seal(SealPath(RecordIdOf(key), version), material.view()));
+  return crypto::Base64Encode(sealed);
+}
+
+Result<SecretBytes> OpenMaterial(const RequestContext& ctx, const Json& key, uint32_t version,
+                                 const Json& entry) {
+  std::optional<std::string> sealed = crypto::Base64Decode(entry.value("Sealed", ""));
+  if (!sealed) return Status(ErrorKind::kInternalFailure, "kms: damaged key material record");
+  return ctx.env->sealer->Open(SealPath(RecordIdOf(key), version), *sealed);
+}
+
+std::string NewMaterialId() {
+  uint8_t id[32];
+  crypto::RandomBytes(id, sizeof(id));
+  return crypto::HexEncode(id, sizeof(id));
+}
+
 Result<SecretBytes> Material(const RequestContext& ctx, const Json& key, uint32_t version) {
-  const std::string key_id = RecordIdOf(key);
   if (version == 0) version = CurrentVersion(key);
   for (const Json& v : ArrayMember(key, "Material")) {
     if (v.value("Version", 0u) != version) continue;
     // Deleted imported material (the key is PendingImport until it comes back).
     if (!v.contains("Sealed")) return InvalidState(key.value("Arn", "") + " is pending import.");
-    std::optional<std::string> sealed = crypto::Base64Decode(v.value("Sealed", ""));
-    if (!sealed) return Status(ErrorKind::kInternalFailure, "kms: damaged key material record");
-    return ctx.env->sealer->Open(SealPath(key_id, version), *sealed);
+    return OpenMaterial(ctx, key, version, v);
   }
   return InvalidCiphertext();  // a version this key never had
 }
 
 Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretBytes& material,
                           int64_t now, std::string_view rotation_type) {
-  const std::string key_id = RecordIdOf(key);
   const uint32_t version = CurrentVersion(key) + 1;
-  ASSIGN_OR_RETURN(std::string sealed,
-                   ctx.env->sealer->Seal(SealPath(key_id, version), material.view()));
+  ASSIGN_OR_RETURN(std::string sealed, SealMaterial(ctx, key, version, material));
   if (!key.contains("Material")) key["Material"] = Json::array();
-  uint8_t id[32];
-  crypto::RandomBytes(id, sizeof(id));
   Json entry = {{"Version", version},
-                {"Sealed", crypto::Base64Encode(sealed)},
+                {"Sealed", std::move(sealed)},
                 {"Created", now},
-                {"MaterialId", crypto::HexEncode(id, sizeof(id))}};
+                {"MaterialId", NewMaterialId()}};
   if (!rotation_type.empty()) entry["RotationType"] = std::string(rotation_type);
   key["Material"].push_back(std::move(entry));
   return Status::Ok();
@@ -446,10 +459,6 @@ std::string MaterialIdOf(const Json& key, uint32_t version) {
     if (v.value("Version", 0u) == version) return v.value("MaterialId", "");
   }
   return std::string();
-}
-
-std::string MaterialSealPath(std::string_view key_id, uint32_t version) {
-  return SealPath(key_id, version);
 }
 
 std::string PublicKeyOf(const Json& key) {

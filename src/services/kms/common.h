@@ -129,8 +129,14 @@ Status AddMaterialVersion(const RequestContext& ctx, Json& key, const SecretByte
 // The KeyMaterialId of the current version, or of `version` ("" when there is none).
 std::string CurrentMaterialId(const Json& key);
 std::string MaterialIdOf(const Json& key, uint32_t version);
-// The storage path a material version is sealed under ("kms/key/KEY-ID/N").
-std::string MaterialSealPath(std::string_view key_id, uint32_t version);
+// Material as a record keeps it under "Sealed": sealed under the path of `key`'s version
+// `version` ("kms/key/RECORD-ID/N"), base64; OpenMaterial reverses it for a version entry.
+Result<std::string> SealMaterial(const RequestContext& ctx, const Json& key, uint32_t version,
+                                 const SecretBytes& material);
+Result<SecretBytes> OpenMaterial(const RequestContext& ctx, const Json& key, uint32_t version,
+                                 const Json& entry);
+// A fresh KeyMaterialId (64 hex digits).
+std::string NewMaterialId();
 // The SubjectPublicKeyInfo (DER) of an asymmetric key.
 std::string PublicKeyOf(const Json& key);
 

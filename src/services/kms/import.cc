@@ -183,12 +183,6 @@ Json* MaterialNamed(Json& key, std::string_view id) {
   return nullptr;
 }
 
-std::string RandomMaterialId() {
-  uint8_t id[32];
-  crypto::RandomBytes(id, sizeof(id));
-  return crypto::HexEncode(id, sizeof(id));
-}
-
 }  // namespace
 
 Result<Json> GetParametersForImport(RequestContext& ctx, const Json& input) {
@@ -325,12 +319,9 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
                             key["PendingMaterial"].value("MaterialId", "") +
                             "); rotate the key or delete that material first.");
       }
-      ASSIGN_OR_RETURN(std::string resealed,
-                       ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(key), kPendingVersion),
-                                             material->view()));
-      key["PendingMaterial"] = {{"MaterialId", RandomMaterialId()},
-                                {"Sealed", crypto::Base64Encode(resealed)},
-                                {"Created", now}};
+      ASSIGN_OR_RETURN(std::string resealed, SealMaterial(ctx, key, kPendingVersion, *material));
+      key["PendingMaterial"] = {
+          {"MaterialId", NewMaterialId()}, {"Sealed", std::move(resealed)}, {"Created", now}};
       target = &key["PendingMaterial"];
     }
     (*target)["Digest"] = digest;
@@ -356,10 +347,8 @@ Result<Json> ImportKeyMaterial(RequestContext& ctx, const Json& input) {
     if (!target->contains("Sealed")) {
       const uint32_t version =
           IsPendingMaterial(key, *target) ? kPendingVersion : target->value("Version", 0u);
-      ASSIGN_OR_RETURN(
-          std::string resealed,
-          ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(key), version), material->view()));
-      (*target)["Sealed"] = crypto::Base64Encode(resealed);
+      ASSIGN_OR_RETURN(std::string resealed, SealMaterial(ctx, key, version, *material));
+      (*target)["Sealed"] = std::move(resealed);
     }
   }
   if (input.contains("KeyMaterialDescription")) {
@@ -408,11 +397,7 @@ Status PromotePendingMaterial(const RequestContext& ctx, Json& key, int64_t now)
                         "(ImportType NEW_KEY_MATERIAL) first.");
   }
   Json pending = key["PendingMaterial"];
-  std::optional<std::string> sealed = crypto::Base64Decode(pending.value("Sealed", ""));
-  if (!sealed) return Status(ErrorKind::kInternalFailure, "kms: damaged key material record");
-  ASSIGN_OR_RETURN(
-      SecretBytes material,
-      ctx.env->sealer->Open(MaterialSealPath(RecordIdOf(key), kPendingVersion), *sealed));
+  ASSIGN_OR_RETURN(SecretBytes material, OpenMaterial(ctx, key, kPendingVersion, pending));
   GiveCurrentVersionTheKeysExpiry(key);
   RETURN_IF_ERROR(AddMaterialVersion(ctx, key, material, now, "ON_DEMAND"));
   Json& version = key["Material"].back();

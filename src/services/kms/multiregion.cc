@@ -98,11 +98,8 @@ Status ShareMaterialVersion(const RequestContext& ctx, storage::Transaction& txn
   ASSIGN_OR_RETURN(std::vector<Json> replicas, RelatedKeys(txn, primary));
   for (Json& replica : replicas) {
     Json entry = version;
-    ASSIGN_OR_RETURN(
-        std::string sealed,
-        ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(replica), version.value("Version", 0u)),
-                              material.view()));
-    entry["Sealed"] = crypto::Base64Encode(sealed);
+    ASSIGN_OR_RETURN(entry["Sealed"],
+                     SealMaterial(ctx, replica, version.value("Version", 0u), material));
     replica["Material"].push_back(std::move(entry));
     RETURN_IF_ERROR(SaveKey(txn, replica));
   }
@@ -166,11 +163,8 @@ Result<Json> ReplicateKey(RequestContext& ctx, const Json& input) {
     entry.erase("Sealed");
     if (version.contains("Sealed") && primary.value("Origin", "") == "AWS_KMS") {
       ASSIGN_OR_RETURN(SecretBytes material, Material(ctx, primary, version.value("Version", 0u)));
-      ASSIGN_OR_RETURN(
-          std::string sealed,
-          ctx.env->sealer->Seal(MaterialSealPath(RecordIdOf(replica), version.value("Version", 0u)),
-                                material.view()));
-      entry["Sealed"] = crypto::Base64Encode(sealed);
+      ASSIGN_OR_RETURN(entry["Sealed"],
+                       SealMaterial(ctx, replica, version.value("Version", 0u), material));
     } else {
       sealed_all = false;
     }
