@@ -139,6 +139,9 @@ Status ResumeRotation(storage::Transaction& txn, Json& key, int64_t now);
 Status MoveRotationSchedule(storage::Transaction& txn, Json& from, Json& to);
 
 // import.cc: deletes imported material whose ValidTo has passed (a few per call).
+// import.cc: records from before imported materials had their own expiry keep the current
+// one's on the key; this gives it to the current version, where it is read now.
+void GiveCurrentVersionTheKeysExpiry(Json& key);
 // RotateKeyOnDemand of a key with imported material: its material pending rotation
 // becomes the next version (KMSInvalidStateException when there is none).
 Status PromotePendingMaterial(const RequestContext& ctx, Json& key, int64_t now);

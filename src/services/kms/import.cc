@@ -99,16 +99,6 @@ Status CheckMaterialFits(const Json& key, const SecretBytes& material) {
 
 constexpr uint32_t kPendingVersion = 0;  // the seal path of pending material
 
-// Records from before materials had their own expiry: the key's is its current version's.
-void GiveCurrentVersionTheKeysExpiry(Json& key) {
-  Json& versions = key["Material"];
-  if (!versions.is_array() || versions.empty()) return;
-  Json& current = versions.back();
-  for (const char* member : {"ExpirationModel", "ValidTo"}) {
-    if (key.contains(member) && !current.contains(member)) current[member] = key[member];
-  }
-}
-
 // The key's ExpirationModel and ValidTo: its current version's, while it has material.
 void ShowCurrentExpiry(Json& key) {
   key.erase("ExpirationModel");
@@ -184,6 +174,15 @@ Json* MaterialNamed(Json& key, std::string_view id) {
 }
 
 }  // namespace
+
+void GiveCurrentVersionTheKeysExpiry(Json& key) {
+  auto versions = key.find("Material");
+  if (versions == key.end() || !versions->is_array() || versions->empty()) return;
+  Json& current = versions->back();
+  for (const char* member : {"ExpirationModel", "ValidTo"}) {
+    if (key.contains(member) && !current.contains(member)) current[member] = key[member];
+  }
+}
 
 Result<Json> GetParametersForImport(RequestContext& ctx, const Json& input) {
   const std::string algorithm = input.value("WrappingAlgorithm", "");

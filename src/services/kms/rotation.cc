@@ -79,12 +79,9 @@ Json RotationEntry(const Json& key, const Json& version, std::string_view state)
   if (key.value("Origin", "") == "EXTERNAL") {
     const bool imported = version.contains("Sealed");
     entry["ImportState"] = imported ? "IMPORTED" : "PENDING_IMPORT";
-    // Records from before materials had their own expiry keep the current one's on the key.
-    const Json& expiry =
-        (state == "CURRENT" && !version.contains("ExpirationModel")) ? key : version;
-    if (imported && expiry.contains("ExpirationModel")) {
-      entry["ExpirationModel"] = expiry["ExpirationModel"];
-      if (expiry.contains("ValidTo")) entry["ValidTo"] = expiry["ValidTo"];
+    if (imported && version.contains("ExpirationModel")) {
+      entry["ExpirationModel"] = version["ExpirationModel"];
+      if (version.contains("ValidTo")) entry["ValidTo"] = version["ValidTo"];
     }
     if (version.contains("Description")) entry["KeyMaterialDescription"] = version["Description"];
   }
@@ -180,6 +177,7 @@ Result<Json> ListKeyRotations(RequestContext& ctx, const Json& input) {
   const bool all = input.value("IncludeKeyMaterial", "ROTATIONS_ONLY") == "ALL_KEY_MATERIAL";
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(Json key, LoadOwnKey(*txn, ctx, input.value("KeyId", "")));
+  GiveCurrentVersionTheKeysExpiry(key);
   if (!IsSymmetricKey(key)) return Unsupported("");
   if (key.value("Origin", "") != "AWS_KMS" && key.value("Origin", "") != "EXTERNAL") {
     return ExternalOrigin(key);
