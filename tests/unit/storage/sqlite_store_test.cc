@@ -58,6 +58,12 @@ class SqliteStoreTest : public testing::Test {
     return out;
   }
 
+  // Whether a truncating checkpoint, which must wait for every reader of the WAL, is
+  // held back by one (its first column, "busy", is then 1).
+  bool CheckpointBlocked() const {
+    return RawQuery(db_path_, "PRAGMA wal_checkpoint(TRUNCATE)") != "0";
+  }
+
   std::string dir_;
   std::string db_path_;
 };
@@ -237,18 +243,14 @@ TEST_F(SqliteStoreTest, AnIdleReaderKeepsItsSnapshotOnlyUntilTheNextCommit) {
   auto store = OpenSqlite(db_path_);
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE((*store)->Put("k", "1").ok());
-  // Whether a truncating checkpoint, which must wait for every reader of the WAL, can run.
-  auto checkpoint_blocked = [&] {
-    return RawQuery(db_path_, "PRAGMA wal_checkpoint(TRUNCATE)") != "0";
-  };
   auto got = (*store)->Get("k");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, "1");
   // The idle reader still holds the snapshot its transaction read...
-  EXPECT_TRUE(checkpoint_blocked());
+  EXPECT_TRUE(CheckpointBlocked());
   // ...until this store commits again: then no snapshot outlives the commit.
   ASSERT_TRUE((*store)->Put("k", "2").ok());
-  EXPECT_FALSE(checkpoint_blocked());
+  EXPECT_FALSE(CheckpointBlocked());
   got = (*store)->Get("k");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, "2");
@@ -260,18 +262,15 @@ TEST_F(SqliteStoreTest, ReleaseIdleEndsSnapshotsThatAnotherStoresCommitMadeStale
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_TRUE((*a)->Put("k", "1").ok());
   ASSERT_TRUE((*a)->Get("k").ok());
-  auto checkpoint_blocked = [&] {
-    return RawQuery(db_path_, "PRAGMA wal_checkpoint(TRUNCATE)") != "0";
-  };
   // Nobody has committed since: the idle reader's snapshot is current, and kept.
   (*a)->ReleaseIdle();
-  EXPECT_TRUE(checkpoint_blocked());
+  EXPECT_TRUE(CheckpointBlocked());
   // A commit in the other store (another process) does not reach this one's idle reader
   // by itself; ReleaseIdle ends its snapshot.
   ASSERT_TRUE((*b)->Put("k", "2").ok());
-  EXPECT_TRUE(checkpoint_blocked());
+  EXPECT_TRUE(CheckpointBlocked());
   (*a)->ReleaseIdle();
-  EXPECT_FALSE(checkpoint_blocked());
+  EXPECT_FALSE(CheckpointBlocked());
   auto got = (*a)->Get("k");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, "2");
