@@ -227,9 +227,37 @@ bool Allowed(const policy::PolicySet& set, const policy::RequestContext& request
   return false;
 }
 
+// The further resources of a request (AuthorizationRequest::other_resources), each with
+// its own action, policy and keys, in the request's context.
+Status AuthorizeOthers(RequestContext& ctx, policy::PolicySet& set, AuthorizationRequest& authz) {
+  policy::RequestContext& request = authz.context;
+  for (AuthorizationRequest::OtherResource& other : authz.other_resources) {
+    request.action = std::move(other.action);
+    request.resource = std::move(other.resource);
+    request.resource_account = std::move(other.resource_account);
+    request.resource_policy_mode = other.resource_policy ? policy::ResourcePolicyMode::kRequired
+                                                         : policy::ResourcePolicyMode::kOptional;
+    for (auto& [key, value] : other.keys) request.SetKey(key, std::move(value));
+    for (auto& [key, values] : other.multi_valued_keys) {
+      request.SetMultiValuedKey(key, std::move(values));
+    }
+    set.resource = other.resource_policy.get();
+    if (!Allowed(set, request, other.grant)) return Denied(ctx, request, set);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-struct Pipeline::Impl {
+struct Pipeline::Impl final : RequestAuthorizer {
+  Impl(const Registry& registry, ServiceEnvironment* env, auth::CredentialStore* credentials,
+       Metrics* metrics, AccessLog* access_log)
+      : registry(registry),
+        env(env),
+        credentials(credentials),
+        metrics(metrics),
+        access_log(access_log) {}
+
   const Registry& registry;
   ServiceEnvironment* env;
   auth::CredentialStore* credentials;
@@ -243,12 +271,28 @@ struct Pipeline::Impl {
                  const OperationSpec** op_out, http::Response* resp);
   // The operation's authorization by the IAM policy engine: the root user may do
   // everything in its account; everyone else needs a policy that allows the request.
+  // With `use_only`, only that further resource is evaluated, with the request's
+  // context and without the service's hook (RequestAuthorizer::AuthorizeUse).
   Status Authorize(RequestContext& ctx, const ServiceSpec& service, const OperationSpec& op,
-                   const Json& input);
+                   const Json& input, AuthorizationRequest::OtherResource* use_only = nullptr);
+
+  Status AuthorizeOperation(RequestContext& ctx, const OperationSpec& op,
+                            const Json& input) override {
+    const ServiceSpec* service = registry.FindService(ctx.service);
+    if (!service) return Status(ErrorKind::kInternalFailure, "no service for the request");
+    return Authorize(ctx, *service, op, input);
+  }
+  Status AuthorizeUse(RequestContext& ctx, AuthorizationRequest::OtherResource use) override {
+    static constexpr OperationSpec kUse{"", "", "*", {}, Mutates::kNo, nullptr};
+    const ServiceSpec* service = registry.FindService(ctx.service);
+    if (!service) return Status(ErrorKind::kInternalFailure, "no service for the request");
+    return Authorize(ctx, *service, kUse, Json::object(), &use);
+  }
 };
 
 Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service,
-                                 const OperationSpec& op, const Json& input) {
+                                 const OperationSpec& op, const Json& input,
+                                 AuthorizationRequest::OtherResource* use_only) {
   if (op.access == Access::kAnyCaller) return Status::Ok();
   // Operations that need no signature authorize in their handler (a signed call to one
   // is not authorized by the signer's policies either).
@@ -301,6 +345,14 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   for (const auto& [key, value] : policies->tags) {
     request.SetKey("aws:PrincipalTag/" + key, value);
   }
+  policy::PolicySet set;
+  for (const policy::Policy& p : policies->identity) set.identity.push_back(&p);
+  for (const policy::Policy& p : policies->boundary) set.permissions_boundaries.push_back(&p);
+  for (const policy::Policy& p : policies->session) set.session.push_back(&p);
+  if (use_only) {
+    authz.other_resources.push_back(std::move(*use_only));
+    return AuthorizeOthers(ctx, set, authz);
+  }
   // Tags in the request, for the operations that take them.
   if (op.HasConditionKey("aws:TagKeys")) {
     std::vector<std::string> keys;
@@ -322,10 +374,6 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
     RETURN_IF_ERROR(service.complete_authorization(ctx, op, input, &authz));
   }
 
-  policy::PolicySet set;
-  for (const policy::Policy& p : policies->identity) set.identity.push_back(&p);
-  for (const policy::Policy& p : policies->boundary) set.permissions_boundaries.push_back(&p);
-  for (const policy::Policy& p : policies->session) set.session.push_back(&p);
   set.resource = authz.resource_policy.get();
   if (!Allowed(set, request, authz.grant)) return Denied(ctx, request, set);
   for (std::string& action : authz.additional_actions) {
@@ -334,17 +382,7 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
       return Denied(ctx, request, set);
     }
   }
-  for (AuthorizationRequest::OtherResource& other : authz.other_resources) {
-    request.action = std::move(other.action);
-    request.resource = std::move(other.resource);
-    request.resource_account = std::move(other.resource_account);
-    request.resource_policy_mode = other.resource_policy ? policy::ResourcePolicyMode::kRequired
-                                                         : policy::ResourcePolicyMode::kOptional;
-    for (auto& [key, value] : other.keys) request.SetKey(key, std::move(value));
-    set.resource = other.resource_policy.get();
-    if (!Allowed(set, request, other.grant)) return Denied(ctx, request, set);
-  }
-  return Status::Ok();
+  return AuthorizeOthers(ctx, set, authz);
 }
 
 Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& route,
@@ -454,7 +492,9 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   RETURN_IF_ERROR(protocol::ValidateInput(*route.model, *decoded.operation, decoded.input));
 
   // 6. Authorization.
-  RETURN_IF_ERROR(Authorize(ctx, *registry.FindService(route.model->name()), *op, decoded.input));
+  const ServiceSpec& service = *registry.FindService(route.model->name());
+  RETURN_IF_ERROR(Authorize(ctx, service, *op, decoded.input));
+  ctx.authorizer = this;
 
   // 7. The handler.
   ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded.input));
@@ -467,7 +507,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
 
 Pipeline::Pipeline(const Registry& registry, ServiceEnvironment* env,
                    auth::CredentialStore* credentials, Metrics* metrics, AccessLog* access_log)
-    : impl_(new Impl{registry, env, credentials, metrics, access_log}) {
+    : impl_(new Impl(registry, env, credentials, metrics, access_log)) {
   env->iam_authority = &impl_->authority;
 }
 

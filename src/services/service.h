@@ -54,6 +54,56 @@ struct ServiceEnvironment {
   std::string oidc_jwks_dir;
 };
 
+using Json = nlohmann::json;
+struct OperationSpec;
+struct RequestContext;
+
+// What one request is authorized against.
+struct AuthorizationRequest {
+  policy::RequestContext context;
+  // The resource's own policy when it has one (a role's trust policy, a key policy);
+  // with context.resource_policy_mode kRequired it must allow the request.
+  std::shared_ptr<const policy::Policy> resource_policy;
+  // Further actions the same request must also be allowed (AssumeRole with session tags
+  // needs sts:TagSession as well, with SourceIdentity sts:SetSourceIdentity).
+  std::vector<std::string> additional_actions;
+  // A KMS grant on the resource that allows the request, whatever the policies say but
+  // an explicit deny: kPrincipal, a grant to the caller (or its role); kAccount, a grant
+  // to the caller's account, which its identity policies must allow as well.
+  enum class Grant { kNone, kPrincipal, kAccount };
+  Grant grant = Grant::kNone;
+  // Further resources the same request acts on, each of which must allow its own action
+  // too (KMS ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
+  // destination key). Evaluated with the request's context and these changes.
+  struct OtherResource {
+    std::string action;
+    std::string resource;
+    std::string resource_account;
+    std::shared_ptr<const policy::Policy> resource_policy;  // must allow when set
+    std::vector<std::pair<std::string, std::string>> keys;  // condition keys to set
+    std::vector<std::pair<std::string, std::vector<std::string>>> multi_valued_keys;
+    Grant grant = Grant::kNone;
+  };
+  std::vector<OtherResource> other_resources;
+};
+
+// What a handler does besides its operation, authorized for the request's caller as the
+// pipeline authorized the operation itself. Implemented by the server's request pipeline.
+class RequestAuthorizer {
+ public:
+  // Another operation of the same service, with its own input, as if it were requested
+  // (the service's hook included): Secrets Manager's BatchGetSecretValue authorizes a
+  // GetSecretValue per secret and answers each denial apart.
+  virtual Status AuthorizeOperation(RequestContext& ctx, const OperationSpec& op,
+                                    const Json& input) = 0;
+  // A further resource the request acts on, decided only when the handler knows it:
+  // the KMS key that encrypts a secret version, with that version's encryption context.
+  virtual Status AuthorizeUse(RequestContext& ctx, AuthorizationRequest::OtherResource use) = 0;
+
+ protected:
+  ~RequestAuthorizer() = default;
+};
+
 struct RequestContext {
   std::string request_id;
   std::string region;     // from the SigV4 credential scope
@@ -69,9 +119,10 @@ struct RequestContext {
   // Set when the pipeline denies the request: its details, sealed for
   // sts:DecodeAuthorizationMessage (services/authorization_message.h).
   std::string encoded_authorization_message;
+  // Set by the pipeline once the operation is authorized (RequestAuthorizer).
+  RequestAuthorizer* authorizer = nullptr;
 };
 
-using Json = nlohmann::json;
 using OperationHandler = Result<Json> (*)(RequestContext& ctx, const Json& input);
 
 enum class Mutates { kNo, kYes };
@@ -112,34 +163,6 @@ inline void SetRequestKeys(const RequestContext& ctx, int64_t now,
   request->SetKey("aws:EpochTime", std::to_string(now));
   request->SetKey("aws:SecureTransport", "false");
 }
-
-// What one request is authorized against.
-struct AuthorizationRequest {
-  policy::RequestContext context;
-  // The resource's own policy when it has one (a role's trust policy, a key policy);
-  // with context.resource_policy_mode kRequired it must allow the request.
-  std::shared_ptr<const policy::Policy> resource_policy;
-  // Further actions the same request must also be allowed (AssumeRole with session tags
-  // needs sts:TagSession as well, with SourceIdentity sts:SetSourceIdentity).
-  std::vector<std::string> additional_actions;
-  // A KMS grant on the resource that allows the request, whatever the policies say but
-  // an explicit deny: kPrincipal, a grant to the caller (or its role); kAccount, a grant
-  // to the caller's account, which its identity policies must allow as well.
-  enum class Grant { kNone, kPrincipal, kAccount };
-  Grant grant = Grant::kNone;
-  // Further resources the same request acts on, each of which must allow its own action
-  // too (KMS ReEncrypt: kms:ReEncryptFrom on the source key, kms:ReEncryptTo on the
-  // destination key). Evaluated with the request's context and these changes.
-  struct OtherResource {
-    std::string action;
-    std::string resource;
-    std::string resource_account;
-    std::shared_ptr<const policy::Policy> resource_policy;  // must allow when set
-    std::vector<std::pair<std::string, std::string>> keys;  // condition keys to set
-    Grant grant = Grant::kNone;
-  };
-  std::vector<OtherResource> other_resources;
-};
 
 // Completes the authorization request of one operation before it is evaluated: the
 // resource ARN as the service stores it (IAM ARNs carry the entity's path, for
