@@ -6,6 +6,7 @@ Makefile runs `/usr/bin/python3 -m pytest tests/e2e`). The CLI is /usr/bin/aws
 (Debian's awscli, v2); tests that also run CLI v1 do so only when one is on PATH.
 """
 import configparser
+import json
 import os
 import re
 import shutil
@@ -131,6 +132,18 @@ def make_server():
     yield make
     for s in started:
         s.stop(signal.SIGKILL)
+
+
+def make_user(server, name, *statements):
+    """An IAM user with an inline policy of `statements` (none when empty): its
+    credentials (access key id, secret access key)."""
+    iam = server.client("iam")
+    iam.create_user(UserName=name)
+    if statements:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": list(statements)}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def aws_cli(server, *args, cli="/usr/bin/aws", env_extra=None):

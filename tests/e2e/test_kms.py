@@ -11,7 +11,7 @@ import subprocess
 import botocore.exceptions
 import pytest
 
-from conftest import aws_cli
+from conftest import aws_cli, make_user
 
 
 def error_of(call, *args, **kwargs):
@@ -22,16 +22,6 @@ def error_of(call, *args, **kwargs):
 
 def code_of(call, *args, **kwargs):
     return error_of(call, *args, **kwargs)["Error"]["Code"]
-
-
-def make_user(server, name, *statements):
-    iam = server.client("iam")
-    iam.create_user(UserName=name)
-    if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": list(statements)}))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def test_create_describe_list_and_default_policy(server):

@@ -7,18 +7,12 @@ Interpreter: /usr/bin/python3 (see conftest.py)."""
 import datetime
 import json
 
-from conftest import aws_cli
+from conftest import aws_cli, make_user
 from kms_util import code_of, error_of
 
 
-def make_user(server, name, *statements):
-    iam = server.client("iam")
-    iam.create_user(UserName=name)
-    if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": list(statements)}))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return server.client("kms", key["AccessKeyId"], key["SecretAccessKey"])
+def make_kms_user(server, name, *statements):
+    return server.client("kms", *make_user(server, name, *statements))
 
 
 def alias_arn(server, name):
@@ -211,18 +205,18 @@ def test_alias_operations_need_the_alias_and_the_key(server):
     acct = server.account_id
     kms = server.client("kms")
     key = kms.create_key()["KeyMetadata"]  # default policy: IAM decides
-    alias_only = make_user(server, "alias-only", {
+    alias_only = make_kms_user(server, "alias-only", {
         "Effect": "Allow", "Action": "kms:CreateAlias",
         "Resource": f"arn:aws:kms:us-east-1:{acct}:alias/team-*"})
     err = error_of(alias_only.create_alias, AliasName="alias/team-a", TargetKeyId=key["KeyId"])
     assert err["Code"] == "AccessDeniedException"
     assert f"kms:CreateAlias on resource: {key['Arn']}" in err["Message"]
-    key_only = make_user(server, "key-only", {
+    key_only = make_kms_user(server, "key-only", {
         "Effect": "Allow", "Action": "kms:CreateAlias", "Resource": key["Arn"]})
     err = error_of(key_only.create_alias, AliasName="alias/team-a", TargetKeyId=key["KeyId"])
     assert err["Code"] == "AccessDeniedException"
     assert f"on resource: {alias_arn(server, 'alias/team-a')}" in err["Message"]
-    both = make_user(server, "both", {
+    both = make_kms_user(server, "both", {
         "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
         "Resource": [f"arn:aws:kms:us-east-1:{acct}:alias/team-*", key["Arn"]]})
     both.create_alias(AliasName="alias/team-a", TargetKeyId=key["KeyId"])
@@ -249,7 +243,7 @@ def test_tags_in_authorization(server):
     acct = server.account_id
     kms = server.client("kms")
     key = kms.create_key()["KeyMetadata"]
-    tagger = make_user(server, "tagger", {
+    tagger = make_kms_user(server, "tagger", {
         "Effect": "Allow", "Action": "kms:TagResource", "Resource": "*",
         "Condition": {"StringEquals": {"aws:RequestTag/team": "red"},
                       "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}, {
@@ -265,7 +259,7 @@ def test_tags_in_authorization(server):
         "AccessDeniedException"
     tagger.untag_resource(KeyId=key["KeyId"], TagKeys=["scratch"])
     # The key's tags decide access to it (aws:ResourceTag).
-    user = make_user(server, "red-team", {
+    user = make_kms_user(server, "red-team", {
         "Effect": "Allow", "Action": "kms:Encrypt", "Resource": f"arn:aws:kms:*:{acct}:key/*",
         "Condition": {"StringEquals": {"aws:ResourceTag/team": "red"}}})
     user.encrypt(KeyId=key["KeyId"], Plaintext=b"ok")

@@ -24,6 +24,7 @@ import botocore.exceptions
 import pytest
 
 from conftest import BIN, aws_cli
+from conftest import make_user as make_iam_user
 from kms_util import b64, code_of, error_of, kms_fail, kms_ok, kms_raw, openssl
 
 DAY = 86400
@@ -45,13 +46,8 @@ def describe(server, key_id):
 
 def make_user(server, name, *statements):
     """An IAM user (no policy unless given): (its KMS client, its ARN, its credentials)."""
-    iam = server.client("iam")
-    arn = iam.create_user(UserName=name)["User"]["Arn"]
-    if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": list(statements)}))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    creds = (key["AccessKeyId"], key["SecretAccessKey"])
+    creds = make_iam_user(server, name, *statements)
+    arn = f"arn:aws:iam::{server.account_id}:user/{name}"
     return server.client("kms", *creds), arn, creds
 
 

@@ -8,7 +8,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import aws_cli
+from conftest import aws_cli, make_user
 
 HEADER = "x-bulwark-authorization-message"
 
@@ -29,15 +29,6 @@ def allow(action, resource="*", **extra):
 
 def deny(action, resource="*", **extra):
     return dict(Effect="Deny", Action=action, Resource=resource, **extra)
-
-
-def make_user(server, name, *statements):
-    iam = server.client("iam")
-    iam.create_user(UserName=name)
-    if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy(*statements))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def session_client(server, service, creds):
