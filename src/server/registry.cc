@@ -3,6 +3,7 @@
 #include "services/iam/iam.h"
 #include "services/kms/kms.h"
 #include "services/organizations/organizations.h"
+#include "services/secretsmanager/secretsmanager.h"
 #include "services/sts/sts.h"
 
 namespace bulwark::server {
@@ -27,8 +28,8 @@ Registry::Registry(std::vector<const ServiceSpec*> services) : services_(std::mo
 }
 
 const Registry& Registry::Default() {
-  static const Registry registry(
-      {&iam::Service(), &sts::Service(), &organizations::Service(), &kms::Service()});
+  static const Registry registry({&iam::Service(), &sts::Service(), &organizations::Service(),
+                                  &kms::Service(), &secretsmanager::Service()});
   return registry;
 }
 
