@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/kms/envelope.h"
+#include "services/service_util.h"
 
 namespace bulwark::secretsmanager {
 namespace {
@@ -318,7 +319,7 @@ Result<SecretValue> OpenValue(RequestContext& ctx, const Json& secret, std::stri
   if (!data_key || !sealed)
     return Status(ErrorKind::kInternalFailure, "corrupt secret value record");
   Result<SecretBytes> key =
-      kms::DecryptDataKey(ctx, kService, *data_key, EncryptionContext(secret, version_id));
+      kms::DecryptFor(ctx, kService, *data_key, EncryptionContext(secret, version_id));
   if (!key.ok()) return KmsFailure(key.status(), /*encrypting=*/false);
   Result<SecretBytes> plaintext = crypto::AesGcmOpen(*key, *sealed, Aad(secret, version_id));
   if (!plaintext.ok()) {
@@ -358,6 +359,13 @@ void AddVersion(Json& secret, std::string_view version_id, const Json& stages, i
   for (const Json& stage : labels) {
     if (stage.is_string()) MoveStage(secret, stage.get<std::string>(), version_id);
   }
+}
+
+Result<size_t> StartOf(const Json& input, size_t size) {
+  if (!input.contains("NextToken")) return size_t{0};
+  std::optional<size_t> start = OffsetOf(input.value("NextToken", ""), size);
+  if (!start) return InvalidNextToken();
+  return *start;
 }
 
 bool Flag(const Json& input, std::string_view member) {

@@ -113,6 +113,9 @@ void PutValueInto(const SecretValue& value, Json& out);
 // current version yet) moved onto it.
 void AddVersion(Json& secret, std::string_view version_id, const Json& stages, int64_t now);
 
+// Where a listing resumes: the input's NextToken (OffsetOf), or 0 without one;
+// InvalidNextTokenException for a token that is not one of ours.
+Result<size_t> StartOf(const Json& input, size_t size);
 // Whether an input member is given and true.
 bool Flag(const Json& input, std::string_view member);
 

@@ -4,11 +4,11 @@
 #include <algorithm>
 
 #include "auth/ids.h"
-#include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/kms/envelope.h"
 #include "services/secretsmanager/common.h"
 #include "services/secretsmanager/handlers.h"
+#include "services/service_util.h"
 
 namespace bulwark::secretsmanager {
 namespace {
@@ -39,7 +39,6 @@ Status RefuseReplication(const Json& input) {
 
 // Tags of a request merged into `existing` by key (case-sensitive, as Secrets Manager's).
 Result<Json> MergeTags(const Json& existing, const Json& tags) {
-  Json out = existing.is_array() ? existing : Json::array();
   for (const Json& tag : tags) {
     const std::string key = tag.value("Key", "");
     if (key.empty() || key.size() > 128 || tag.value("Value", "").size() > 256) {
@@ -50,15 +49,8 @@ Result<Json> MergeTags(const Json& existing, const Json& tags) {
     if (key.starts_with("aws:")) {
       return InvalidParameter("Invalid tag key: the prefix aws: is reserved for AWS use.");
     }
-    auto same = std::find_if(out.begin(), out.end(),
-                             [&](const Json& t) { return t.value("Key", "") == key; });
-    Json entry = {{"Key", key}, {"Value", tag.value("Value", "")}};
-    if (same != out.end()) {
-      *same = std::move(entry);
-    } else {
-      out.push_back(std::move(entry));
-    }
   }
+  Json out = UpsertTags(existing, tags);
   if (out.size() > kMaxTags) {
     return InvalidRequest("The number of tags for the secret exceeds the limit of 50.");
   }
@@ -451,22 +443,14 @@ Result<Json> ListSecrets(RequestContext& ctx, const Json& input) {
     return a.value("Name", "") < b.value("Name", "");
   });
   const size_t max = input.value("MaxResults", 100);
-  size_t start = 0;
-  if (input.contains("NextToken")) {
-    std::optional<std::string> decoded = crypto::Base64Decode(input.value("NextToken", ""));
-    char* end = nullptr;
-    if (!decoded || decoded->empty()) return InvalidNextToken();
-    unsigned long long v = std::strtoull(decoded->c_str(), &end, 10);
-    if (*end != '\0' || v > secrets.size()) return InvalidNextToken();
-    start = static_cast<size_t>(v);
-  }
+  ASSIGN_OR_RETURN(size_t start, StartOf(input, secrets.size()));
   Json list = Json::array();
   size_t i = start;
   for (; i < secrets.size() && list.size() < max; ++i) {
     list.push_back(Metadata(secrets[i], /*list_entry=*/true));
   }
   Json out = {{"SecretList", std::move(list)}};
-  if (i < secrets.size()) out["NextToken"] = crypto::Base64Encode(std::to_string(i));
+  if (i < secrets.size()) out["NextToken"] = OffsetToken(i);
   return out;
 }
 

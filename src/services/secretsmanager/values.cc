@@ -4,10 +4,10 @@
 
 #include "auth/ids.h"
 #include "core/error_catalog.h"
-#include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/secretsmanager/common.h"
 #include "services/secretsmanager/handlers.h"
+#include "services/service_util.h"
 
 namespace bulwark::secretsmanager {
 namespace {
@@ -90,17 +90,6 @@ Result<Json> ReadValue(RequestContext& ctx, const Json& input) {
               {"CreatedDate", version.value("Created", int64_t{0})}};
   PutValueInto(value, out);
   return out;
-}
-
-// Offsets as NextToken (base64 of the index of the next item).
-Result<size_t> StartOf(const Json& input, size_t size) {
-  if (!input.contains("NextToken")) return size_t{0};
-  std::optional<std::string> decoded = crypto::Base64Decode(input.value("NextToken", ""));
-  if (!decoded || decoded->empty()) return InvalidNextToken();
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(decoded->c_str(), &end, 10);
-  if (*end != '\0' || v > size) return InvalidNextToken();
-  return static_cast<size_t>(v);
 }
 
 }  // namespace
@@ -231,7 +220,7 @@ Result<Json> ListSecretVersionIds(RequestContext& ctx, const Json& input) {
   Json out = {{"Versions", std::move(list)},
               {"ARN", secret.value("ARN", "")},
               {"Name", secret.value("Name", "")}};
-  if (i < versions.size()) out["NextToken"] = crypto::Base64Encode(std::to_string(i));
+  if (i < versions.size()) out["NextToken"] = OffsetToken(i);
   return out;
 }
 
