@@ -298,8 +298,9 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   // is not authorized by the signer's policies either).
   if (op.access == Access::kUnsigned) return Status::Ok();
   // The root user may do everything in its account, but where a resource policy binds it.
+  // A KMS key's policy binds the root user whichever service uses the key (use_only).
   const bool root = ctx.caller.type == Principal::Type::kRoot;
-  if (root && !service.resource_policy_binds_root) return Status::Ok();
+  if (root && !service.resource_policy_binds_root && !use_only) return Status::Ok();
 
   ASSIGN_OR_RETURN(std::shared_ptr<const iam::PrincipalPolicies> policies,
                    root ? RootPolicies() : authority.PoliciesOf(ctx.caller));

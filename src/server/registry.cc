@@ -4,6 +4,7 @@
 #include "services/kms/kms.h"
 #include "services/organizations/organizations.h"
 #include "services/secretsmanager/secretsmanager.h"
+#include "services/ssm/ssm.h"
 #include "services/sts/sts.h"
 
 namespace bulwark::server {
@@ -29,7 +30,7 @@ Registry::Registry(std::vector<const ServiceSpec*> services) : services_(std::mo
 
 const Registry& Registry::Default() {
   static const Registry registry({&iam::Service(), &sts::Service(), &organizations::Service(),
-                                  &kms::Service(), &secretsmanager::Service()});
+                                  &kms::Service(), &secretsmanager::Service(), &ssm::Service()});
   return registry;
 }
 

@@ -42,23 +42,25 @@ Status AuthorizeKeyUse(RequestContext& ctx, storage::Transaction& txn, std::stri
 }
 
 // The symmetric encryption key `key_id` (or the AWS managed key) names, usable, and
-// allowed to the caller for GenerateDataKey.
+// allowed to the caller for `action` (kms:GenerateDataKey, kms:Encrypt).
 Result<KeyPtr> EncryptionKeyFor(RequestContext& ctx, std::string_view service,
-                                std::string_view key_id, std::string_view managed_alias,
-                                const Json& context) {
+                                std::string_view action, std::string_view key_id,
+                                std::string_view managed_alias, const Json& context) {
+  const std::string_view operation = action.substr(action.find(':') + 1);
+  // The managed key named by its alias is the managed key, made on first use.
+  if (key_id == managed_alias) key_id = {};
   const std::string_view name = NameOf(key_id, managed_alias);
   {
     ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
     ASSIGN_OR_RETURN(std::optional<KeyRef> ref, ResolveKeyId(*txn, ctx, name));
     if (ref || !key_id.empty()) {
-      ASSIGN_OR_RETURN(KeyPtr key,
-                       KeyForUse(*txn, ctx, name, "ENCRYPT_DECRYPT", "GenerateDataKey"));
+      ASSIGN_OR_RETURN(KeyPtr key, KeyForUse(*txn, ctx, name, "ENCRYPT_DECRYPT", operation));
       if (!IsSymmetricKey(*key)) {
         return InvalidKeyUsage(key->value("Arn", "") + " key spec is " + key->value("KeySpec", "") +
-                               " which is not valid for GenerateDataKey.");
+                               " which is not valid for " + std::string(operation) + ".");
       }
-      RETURN_IF_ERROR(AuthorizeKeyUse(ctx, *txn, service, "kms:GenerateDataKey", *key,
-                                      ref ? ref->alias_arn : "", context));
+      RETURN_IF_ERROR(
+          AuthorizeKeyUse(ctx, *txn, service, action, *key, ref ? ref->alias_arn : "", context));
       return key;
     }
   }
@@ -66,8 +68,7 @@ Result<KeyPtr> EncryptionKeyFor(RequestContext& ctx, std::string_view service,
   ASSIGN_OR_RETURN(std::optional<Json> managed, AwsManagedKey(ctx, managed_alias));
   if (!managed) return NotFound("Alias " + std::string(managed_alias) + " is not found.");
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-  RETURN_IF_ERROR(
-      AuthorizeKeyUse(ctx, *txn, service, "kms:GenerateDataKey", *managed, "", context));
+  RETURN_IF_ERROR(AuthorizeKeyUse(ctx, *txn, service, action, *managed, "", context));
   return std::make_shared<const Json>(std::move(*managed));
 }
 
@@ -76,15 +77,28 @@ Result<KeyPtr> EncryptionKeyFor(RequestContext& ctx, std::string_view service,
 Result<DataKey> GenerateDataKeyFor(RequestContext& ctx, std::string_view service,
                                    std::string_view key_id, std::string_view managed_alias,
                                    const Json& context) {
-  ASSIGN_OR_RETURN(KeyPtr key, EncryptionKeyFor(ctx, service, key_id, managed_alias, context));
+  ASSIGN_OR_RETURN(KeyPtr key, EncryptionKeyFor(ctx, service, "kms:GenerateDataKey", key_id,
+                                                managed_alias, context));
   DataKey out{RandomSecret(kDataKeyBytes), "", key->value("Arn", "")};
   ASSIGN_OR_RETURN(out.ciphertext, SealBlob(ctx, *key, out.plaintext.view(), context));
   RecordUse(ctx, *key, "GenerateDataKey");
   return out;
 }
 
-Result<SecretBytes> DecryptDataKey(RequestContext& ctx, std::string_view service,
-                                   std::string_view ciphertext, const Json& context) {
+Result<std::string> EncryptFor(RequestContext& ctx, std::string_view service,
+                               std::string_view key_id, std::string_view managed_alias,
+                               std::string_view plaintext, const Json& context,
+                               std::string* key_arn) {
+  ASSIGN_OR_RETURN(KeyPtr key,
+                   EncryptionKeyFor(ctx, service, "kms:Encrypt", key_id, managed_alias, context));
+  ASSIGN_OR_RETURN(std::string blob, SealBlob(ctx, *key, plaintext, context));
+  RecordUse(ctx, *key, "Encrypt");
+  if (key_arn) *key_arn = key->value("Arn", "");
+  return blob;
+}
+
+Result<SecretBytes> DecryptFor(RequestContext& ctx, std::string_view service,
+                               std::string_view ciphertext, const Json& context) {
   std::optional<BlobHeader> header = ParseBlobHeader(ciphertext);
   if (!header) return InvalidCiphertext();
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));

@@ -31,11 +31,18 @@ struct DataKey {
 Result<DataKey> GenerateDataKeyFor(RequestContext& ctx, std::string_view service,
                                    std::string_view key_id, std::string_view managed_alias,
                                    const Json& context);
-// The plaintext of a data key GenerateDataKeyFor made, with the same context, for a
-// caller allowed kms:Decrypt on its key as above; KMS's errors
+// `plaintext` encrypted under the key as KMS's Encrypt does it (a ciphertext blob that
+// KMS's Decrypt takes back with the same context), for a caller allowed kms:Encrypt on
+// it as above; `key_arn` (when given) names the key used.
+Result<std::string> EncryptFor(RequestContext& ctx, std::string_view service,
+                               std::string_view key_id, std::string_view managed_alias,
+                               std::string_view plaintext, const Json& context,
+                               std::string* key_arn = nullptr);
+// The plaintext of a blob GenerateDataKeyFor or EncryptFor made, with the same context,
+// for a caller allowed kms:Decrypt on its key as above; KMS's errors
 // (InvalidCiphertextException for anything that does not authenticate).
-Result<SecretBytes> DecryptDataKey(RequestContext& ctx, std::string_view service,
-                                   std::string_view ciphertext, const Json& context);
+Result<SecretBytes> DecryptFor(RequestContext& ctx, std::string_view service,
+                               std::string_view ciphertext, const Json& context);
 // The ARN of the key `key_id` names (empty: the AWS managed key `managed_alias`), or ""
 // when there is none (yet).
 Result<std::string> KeyArnOf(storage::Transaction& txn, const RequestContext& ctx,
