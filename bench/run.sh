@@ -7,7 +7,8 @@
 # without evaluating policies) against the same call by an IAM user whose 10 attached
 # policies of 10 statements each (wildcards and conditions) must be evaluated. Then KMS:
 # Encrypt, Decrypt, GenerateDataKey and Sign (RSA_2048, ECC_NIST_P256), each authorized
-# by its key policy, against moto's server answering the same calls.
+# by its key policy, against moto's server answering the same calls; then Secrets
+# Manager's GetSecretValue and Parameter Store's GetParameter(WithDecryption).
 #
 # Usage: bench/run.sh [seconds] [connections]
 set -euo pipefail
@@ -244,6 +245,45 @@ for op in encrypt decrypt datakey sign-rsa sign-ecc; do
   read -r _ mrps _ _ <<<"$m"
   ratio=$(awk -v b="$brps" -v m="$mrps" 'BEGIN { if (m > 0) printf "%.0fx", b / m; else print "-" }')
   printf "%-20s %12s %10s %8s %12s %8s\n" "$op" "$brps" "$bp99" "$bnon" "$mrps" "$ratio"
+done
+
+# --- Secrets Manager GetSecretValue and Parameter Store GetParameter(WithDecryption) --
+# A secret and a SecureString on each server (both under their AWS managed KMS key).
+secrets_setup() {  # port access_key secret
+  "$py" - "$1" "$2" "$3" <<'PY'
+import sys
+import boto3
+port, ak, sk = sys.argv[1:4]
+kw = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+          aws_access_key_id=ak, aws_secret_access_key=sk)
+boto3.client("secretsmanager", **kw).create_secret(Name="bench/db", SecretString="s3cr3t-value")
+boto3.client("ssm", **kw).put_parameter(Name="/bench/db", Value="s3cr3t-value",
+                                        Type="SecureString")
+PY
+}
+secrets_scripts() {  # prefix port access_key secret
+  secrets_setup "$2" "$3" "$4"
+  make_script "$2" "$3" "$4" "$work/$1-getsecret.lua" secretsmanager \
+    '{"SecretId":"bench/db"}' secretsmanager.GetSecretValue
+  make_script "$2" "$3" "$4" "$work/$1-getparam.lua" ssm \
+    '{"Name":"/bench/db","WithDecryption":true}' AmazonSSM.GetParameter
+}
+secrets_scripts bulwark "$bport" "$ak" "$sk"
+[ $have_moto = 1 ] && secrets_scripts moto "$mport" AKIDEXAMPLE secret
+nginx_rps=$(echo "${results[1]:-}" | awk '{print $2}')
+echo
+echo "Secrets Manager and Parameter Store (values decrypted through KMS)"
+printf "%-20s %12s %10s %8s %12s %8s %8s\n" operation "bulwark r/s" "p99" "non-2xx" "moto r/s" \
+  "/moto" "/nginx"
+for op in getsecret getparam; do
+  b=$(run_wrk "value-$op" "http://127.0.0.1:$bport/" "$work/bulwark-$op.lua")
+  m="- 0 - 0"
+  [ $have_moto = 1 ] && m=$(run_wrk "moto-$op" "http://127.0.0.1:$mport/" "$work/moto-$op.lua")
+  read -r _ brps bp99 bnon <<<"$b"
+  read -r _ mrps _ _ <<<"$m"
+  ratio=$(awk -v b="$brps" -v m="$mrps" 'BEGIN { if (m > 0) printf "%.0fx", b / m; else print "-" }')
+  vs=$(awk -v b="$brps" -v n="${nginx_rps:-0}" 'BEGIN { if (n > 0) printf "%.2fx", b / n; else print "-" }')
+  printf "%-20s %12s %10s %8s %12s %8s %8s\n" "$op" "$brps" "$bp99" "$bnon" "$mrps" "$ratio" "$vs"
 done
 
 [ $have_nginx = 1 ] || echo "nginx: not installed (scripts/install-deps.sh bench)"

@@ -15,6 +15,10 @@ Result<Json> DeleteParameters(RequestContext& ctx, const Json& input);
 Result<Json> GetParameterHistory(RequestContext& ctx, const Json& input);
 Result<Json> LabelParameterVersion(RequestContext& ctx, const Json& input);
 Result<Json> UnlabelParameterVersion(RequestContext& ctx, const Json& input);
+// parameters.cc: parameter policies (a JSON array of at most one Expiration, one
+// ExpirationNotification and one NoChangeNotification, version 1.0), checked as AWS
+// checks them; the Expiration time (0 when none).
+Result<int64_t> CheckParameterPolicies(std::string_view text, int64_t now);
 // parameters.cc: deletes the parameters whose Expiration policy has come.
 Status Maintain(ServiceEnvironment& env);
 

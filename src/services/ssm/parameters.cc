@@ -33,73 +33,6 @@ bool IsAmiId(std::string_view v) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// Parameter policies (Advanced tier only): a JSON array of at most one Expiration, one
-// ExpirationNotification and one NoChangeNotification. Returns the Expiration time (0
-// when none).
-Result<int64_t> CheckPolicies(std::string_view text, int64_t now) {
-  Json policies = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!policies.is_array()) {
-    return Error("InvalidPolicyAttributeException",
-                 "The policies are not a valid JSON array of parameter policies.");
-  }
-  if (policies.size() > 10) {
-    return Error("PoliciesLimitExceededException",
-                 "You specified more than the maximum number of allowed policies for the "
-                 "parameter. The maximum is 10.");
-  }
-  int64_t expiration = 0;
-  std::vector<std::string> seen;
-  for (const Json& p : policies) {
-    const std::string type = p.is_object() ? p.value("Type", "") : "";
-    if (type != "Expiration" && type != "ExpirationNotification" &&
-        type != "NoChangeNotification") {
-      return Error("InvalidPolicyTypeException",
-                   "The following policy types are not supported: " + type + ".");
-    }
-    if (std::find(seen.begin(), seen.end(), type) != seen.end()) {
-      return Error("IncompatiblePolicyException",
-                   "A parameter can have only one policy of type " + type + ".");
-    }
-    seen.push_back(type);
-    if (p.value("Version", "") != "1.0") {
-      return Error("InvalidPolicyAttributeException",
-                   "The policy " + type + " has an invalid Version: only 1.0 is supported.");
-    }
-    const Json& a = p.contains("Attributes") ? p["Attributes"] : Json::object();
-    if (type == "Expiration") {
-      std::optional<int64_t> ms =
-          policy::ParseDateMs(a.is_object() ? a.value("Timestamp", "") : "");
-      if (!ms) {
-        return Error("InvalidPolicyAttributeException",
-                     "The Expiration policy needs a Timestamp in ISO 8601 format.");
-      }
-      expiration = *ms / 1000;
-      if (expiration <= now) {
-        return Error("InvalidPolicyAttributeException",
-                     "The Expiration policy's Timestamp must be in the future.");
-      }
-    } else {
-      const char* amount = type == "ExpirationNotification" ? "Before" : "After";
-      const std::string n = a.is_object() ? a.value(amount, "") : "";
-      const std::string unit = a.is_object() ? a.value("Unit", "") : "";
-      const bool digits =
-          !n.empty() && n.size() <= 6 &&
-          std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits || std::stoll(n) < 1 || (unit != "Days" && unit != "Hours")) {
-        return Error("InvalidPolicyAttributeException",
-                     "The " + type + " policy needs " + amount +
-                         " (a positive whole number) and Unit (Days or Hours).");
-      }
-    }
-  }
-  if (std::find(seen.begin(), seen.end(), "ExpirationNotification") != seen.end() &&
-      expiration == 0) {
-    return Error("IncompatiblePolicyException",
-                 "An ExpirationNotification policy needs an Expiration policy.");
-  }
-  return expiration;
-}
-
 // The version PutParameter makes from the request and the parameter as it is (null when
 // new): every check but the encryption. Sets "Expiration" when a policy has one.
 Result<Json> PlanVersion(const RequestContext& ctx, const Json& input, const Json& existing,
@@ -179,7 +112,7 @@ Result<Json> PlanVersion(const RequestContext& ctx, const Json& input, const Jso
     if (tier != "Advanced") {
       return Validation("Parameter policies are supported only for advanced parameters.");
     }
-    ASSIGN_OR_RETURN(int64_t expiration, CheckPolicies(v.value("Policies", ""), now));
+    ASSIGN_OR_RETURN(int64_t expiration, CheckParameterPolicies(v.value("Policies", ""), now));
     if (expiration) v["Expiration"] = expiration;
   }
   v["Tier"] = tier;
@@ -297,6 +230,73 @@ bool ValidLabel(std::string_view label) {
 }
 
 }  // namespace
+
+// Parameter policies (Advanced tier only): a JSON array of at most one Expiration, one
+// ExpirationNotification and one NoChangeNotification. Returns the Expiration time (0
+// when none).
+Result<int64_t> CheckParameterPolicies(std::string_view text, int64_t now) {
+  Json policies = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!policies.is_array()) {
+    return Error("InvalidPolicyAttributeException",
+                 "The policies are not a valid JSON array of parameter policies.");
+  }
+  if (policies.size() > 10) {
+    return Error("PoliciesLimitExceededException",
+                 "You specified more than the maximum number of allowed policies for the "
+                 "parameter. The maximum is 10.");
+  }
+  int64_t expiration = 0;
+  std::vector<std::string> seen;
+  for (const Json& p : policies) {
+    const std::string type = p.is_object() ? p.value("Type", "") : "";
+    if (type != "Expiration" && type != "ExpirationNotification" &&
+        type != "NoChangeNotification") {
+      return Error("InvalidPolicyTypeException",
+                   "The following policy types are not supported: " + type + ".");
+    }
+    if (std::find(seen.begin(), seen.end(), type) != seen.end()) {
+      return Error("IncompatiblePolicyException",
+                   "A parameter can have only one policy of type " + type + ".");
+    }
+    seen.push_back(type);
+    if (p.value("Version", "") != "1.0") {
+      return Error("InvalidPolicyAttributeException",
+                   "The policy " + type + " has an invalid Version: only 1.0 is supported.");
+    }
+    const Json& a = p.contains("Attributes") ? p["Attributes"] : Json::object();
+    if (type == "Expiration") {
+      std::optional<int64_t> ms =
+          policy::ParseDateMs(a.is_object() ? a.value("Timestamp", "") : "");
+      if (!ms) {
+        return Error("InvalidPolicyAttributeException",
+                     "The Expiration policy needs a Timestamp in ISO 8601 format.");
+      }
+      expiration = *ms / 1000;
+      if (expiration <= now) {
+        return Error("InvalidPolicyAttributeException",
+                     "The Expiration policy's Timestamp must be in the future.");
+      }
+    } else {
+      const char* amount = type == "ExpirationNotification" ? "Before" : "After";
+      const std::string n = a.is_object() ? a.value(amount, "") : "";
+      const std::string unit = a.is_object() ? a.value("Unit", "") : "";
+      const bool digits =
+          !n.empty() && n.size() <= 6 &&
+          std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || std::stoll(n) < 1 || (unit != "Days" && unit != "Hours")) {
+        return Error("InvalidPolicyAttributeException",
+                     "The " + type + " policy needs " + amount +
+                         " (a positive whole number) and Unit (Days or Hours).");
+      }
+    }
+  }
+  if (std::find(seen.begin(), seen.end(), "ExpirationNotification") != seen.end() &&
+      expiration == 0) {
+    return Error("IncompatiblePolicyException",
+                 "An ExpirationNotification policy needs an Expiration policy.");
+  }
+  return expiration;
+}
 
 Result<Json> PutParameter(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(std::string canonical, CanonicalName(ctx, input.value("Name", "")));
