@@ -25,8 +25,9 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:4566";
   std::string data_dir = "./data";
   std::string root_key_file;
-  std::string access_log;     // default: <data-dir>/access.log
-  std::string oidc_jwks_dir;  // JWKS files of OpenID Connect providers
+  std::string access_log;                       // default: <data-dir>/access.log
+  std::string oidc_jwks_dir;                    // JWKS files of OpenID Connect providers
+  std::vector<std::string> rotation_functions;  // NAME=PATH
   int io_threads = 0;
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_header_bytes = 16 * 1024;
@@ -104,6 +105,14 @@ int Serve(const ServeFlags& flags) {
   env.sealer = dir->sealer.get();
   env.credentials = dir->credentials.get();
   env.oidc_jwks_dir = flags.oidc_jwks_dir;
+  for (const std::string& f : flags.rotation_functions) {
+    const size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size()) {
+      std::fprintf(stderr, "bulwark: --rotation-function takes NAME=PATH, not %s\n", f.c_str());
+      return 1;
+    }
+    env.rotation_functions.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+  }
   env.now_unix = [] {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -140,6 +149,7 @@ int Serve(const ServeFlags& flags) {
       host_for_url.c_str(), server->port(), dir->account_id.c_str(), dir->path.c_str(), startup_ms,
       dir->credentials_file.c_str(), host_for_url.c_str(), server->port());
   std::fflush(stdout);
+  env.endpoint_url = "http://" + host_for_url + ":" + std::to_string(server->port());
   pipeline.SetReady(true);
   maintenance.Start();
 
@@ -241,6 +251,12 @@ int main(int argc, char** argv) {
       ->add_option("--oidc-jwks-dir", flags.oidc_jwks_dir,
                    "Directory of OpenID Connect providers' JWKS files (HOST_PATH.json)")
       ->envname("BULWARK_OIDC_JWKS_DIR");
+  serve
+      ->add_option("--rotation-function", flags.rotation_functions,
+                   "A Secrets Manager rotation function: NAME=PATH of an executable run for "
+                   "each rotation step (repeatable)")
+      ->envname("BULWARK_ROTATION_FUNCTIONS")
+      ->delimiter(',');
   serve->add_option("--io-threads", flags.io_threads, "I/O threads (0: one per core)")
       ->envname("BULWARK_IO_THREADS")
       ->check(CLI::Range(0, 256));

@@ -9,9 +9,22 @@ namespace bulwark::server {
 
 Maintenance::Maintenance(const Registry& registry, ServiceEnvironment* env,
                          std::chrono::seconds interval)
-    : registry_(registry), env_(env), interval_(interval) {}
+    : registry_(registry), env_(env), interval_(interval) {
+  env_->wake_maintenance = [this] { Wake(); };
+}
 
-Maintenance::~Maintenance() { Stop(); }
+void Maintenance::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+Maintenance::~Maintenance() {
+  Stop();
+  env_->wake_maintenance = nullptr;
+}
 
 void Maintenance::Start() {
   thread_ = std::thread([this] {
@@ -20,7 +33,8 @@ void Maintenance::Start() {
       lock.unlock();
       RunOnce();
       lock.lock();
-      wake_.wait_for(lock, interval_, [this] { return stopping_; });
+      wake_.wait_for(lock, interval_, [this] { return stopping_ || woken_; });
+      woken_ = false;
     }
   });
 }

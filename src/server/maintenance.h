@@ -1,5 +1,5 @@
 // Runs every service's maintenance hook (ServiceSpec::maintain) on its own thread: once
-// at start, then every `interval`, and a last time when stopped.
+// at start, then every `interval` or when woken, and a last time when stopped.
 #pragma once
 
 #include <chrono>
@@ -24,6 +24,9 @@ class Maintenance {
   // One pass over every service's hook; failures are logged to standard error and the
   // next pass tries again.
   void RunOnce();
+  // A pass now rather than at the end of the interval (ServiceEnvironment::
+  // wake_maintenance: work a request made due at once, such as a rotation).
+  void Wake();
 
  private:
   const Registry& registry_;
@@ -32,6 +35,7 @@ class Maintenance {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

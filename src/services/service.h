@@ -52,6 +52,13 @@ struct ServiceEnvironment {
   // named after the provider URL (host + path, '/' replaced by '_', ".json"); empty:
   // none. Without a file the keys are fetched from the provider's discovery document.
   std::string oidc_jwks_dir;
+  // Secrets Manager's rotation functions the operator registered: name → executable.
+  std::vector<std::pair<std::string, std::string>> rotation_functions;
+  // This server's URL (http://HOST:PORT), for the functions it runs.
+  std::string endpoint_url;
+  // Asks for a maintenance pass now (set by the server's maintenance thread; may be
+  // empty): a request that made work due at once, such as a rotation, calls it.
+  std::function<void()> wake_maintenance;
 };
 
 using Json = nlohmann::json;

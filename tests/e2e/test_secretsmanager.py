@@ -15,38 +15,13 @@ import pytest
 
 from conftest import aws_cli, make_user
 from kms_util import code_of, error_of
-from rawsig import signed
+from sm_util import sm_code, sm_ok
 
 ACCESS = "Access to KMS is not allowed"
 
 
 def sm_as(server, creds):
     return server.client("secretsmanager", *creds)
-
-
-def sm_raw(server, op, params, creds=None):
-    """A raw JSON 1.1 request, for what Debian's botocore does not know yet
-    (BatchGetSecretValue, ListSecrets' SortBy and IncludePlannedDeletion):
-    (HTTP status, decoded body)."""
-    ak, sk = creds or (None, None)
-    status, _, body = signed(
-        server, body=json.dumps(params).encode(), service="secretsmanager",
-        headers={"X-Amz-Target": f"secretsmanager.{op}",
-                 "Content-Type": "application/x-amz-json-1.1"},
-        access_key=ak, secret_key=sk)
-    return status, json.loads(body) if body else {}
-
-
-def sm_ok(server, op, params, creds=None):
-    status, body = sm_raw(server, op, params, creds)
-    assert status == 200, (op, params, status, body)
-    return body
-
-
-def sm_code(server, op, params, creds=None):
-    status, body = sm_raw(server, op, params, creds)
-    assert status == 400, (op, params, status, body)
-    return body["__type"].split("#")[-1]
 
 
 def test_create_and_read_by_every_kind_of_id(server):

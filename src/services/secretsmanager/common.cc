@@ -113,15 +113,23 @@ std::string ValueKey(const Json& secret, std::string_view version_id) {
   return key;
 }
 
-std::string DueKey(int64_t when, const Json& secret) {
+std::string DueKeyUnder(std::string_view prefix, int64_t when, const Json& secret) {
   char stamp[24];
   std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(when));
-  std::string key(kDuePrefix);
+  std::string key(prefix);
   key.append(stamp).push_back('/');
   key.append(secret.value("Account", "")).push_back('/');
   key.append(secret.value("Region", "")).push_back('/');
   key.append(secret.value("Name", ""));
   return key;
+}
+
+std::string DueKey(int64_t when, const Json& secret) {
+  return DueKeyUnder(kDuePrefix, when, secret);
+}
+
+std::string RotationDueKey(int64_t when, const Json& secret) {
+  return DueKeyUnder(kRotationDuePrefix, when, secret);
 }
 
 std::string NewSecretArn(const RequestContext& ctx, std::string_view name) {

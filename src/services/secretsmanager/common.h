@@ -11,7 +11,8 @@
 //   AES-256-GCM of the value under it (associated data: ARN "\n" VERSION-ID), "Binary":
 //   bool}. The data key's encryption context is {"SecretARN": ARN, "SecretVersionId": ID},
 //   as AWS's.
-// - "secretsmanager/due/<20-digit time>/ACCOUNT/REGION/NAME": a deletion due then.
+// - "secretsmanager/due/<20-digit time>/ACCOUNT/REGION/NAME": a deletion due then;
+//   "secretsmanager/rotation/<20-digit time>/ACCOUNT/REGION/NAME": a rotation.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +55,9 @@ std::string SecretPrefix(std::string_view account, std::string_view region);
 std::string ValueKey(const Json& secret, std::string_view version_id);
 std::string DueKey(int64_t when, const Json& secret);
 inline constexpr std::string_view kDuePrefix = "secretsmanager/due/";
+// "secretsmanager/rotation/<20-digit time>/ACCOUNT/REGION/NAME": a scheduled rotation.
+std::string RotationDueKey(int64_t when, const Json& secret);
+inline constexpr std::string_view kRotationDuePrefix = "secretsmanager/rotation/";
 
 // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX with a fresh suffix.
 std::string NewSecretArn(const RequestContext& ctx, std::string_view name);

@@ -14,7 +14,8 @@ Result<Json> RestoreSecret(RequestContext& ctx, const Json& input);
 Result<Json> ListSecrets(RequestContext& ctx, const Json& input);
 Result<Json> TagResource(RequestContext& ctx, const Json& input);
 Result<Json> UntagResource(RequestContext& ctx, const Json& input);
-// secrets.cc: purges secrets whose recovery window has ended.
+// secrets.cc: purges secrets whose recovery window has ended, then starts scheduled
+// rotations (RotateDueSecrets).
 Status Maintain(ServiceEnvironment& env);
 
 // values.cc
@@ -31,6 +32,12 @@ Result<Json> DeleteResourcePolicy(RequestContext& ctx, const Json& input);
 Result<Json> ValidateResourcePolicy(RequestContext& ctx, const Json& input);
 // policy.cc: a secret's resource policy, parsed (null when it has none).
 std::shared_ptr<const policy::Policy> ResourcePolicyOf(const Json& secret);
+
+// rotation.cc
+Result<Json> RotateSecret(RequestContext& ctx, const Json& input);
+Result<Json> CancelRotateSecret(RequestContext& ctx, const Json& input);
+// rotation.cc: starts the rotations whose schedule has come (a few per call).
+Status RotateDueSecrets(ServiceEnvironment& env);
 
 // password.cc
 Result<Json> GetRandomPassword(RequestContext& ctx, const Json& input);

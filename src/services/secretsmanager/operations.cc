@@ -29,6 +29,9 @@ constexpr std::string_view kDeleteKeys[] = {"secretsmanager:SecretId",
                                             "secretsmanager:ForceDeleteWithoutRecovery"};
 constexpr std::string_view kPutPolicyKeys[] = {"secretsmanager:SecretId",
                                                "secretsmanager:BlockPublicPolicy"};
+constexpr std::string_view kRotateKeys[] = {
+    "secretsmanager:SecretId", "secretsmanager:RotationLambdaARN",
+    "secretsmanager:ModifyRotationRules", "secretsmanager:RotateImmediately"};
 constexpr std::string_view kStageKeys[] = {"secretsmanager:SecretId",
                                            "secretsmanager:VersionStage"};
 constexpr std::string_view kTagKeys[] = {"secretsmanager:SecretId", "aws:RequestTag/${TagKey}",
@@ -49,6 +52,7 @@ constexpr MemberKey kMemberKeys[] = {
     {"secretsmanager:RecoveryWindowInDays", "RecoveryWindowInDays"},
     {"secretsmanager:ForceDeleteWithoutRecovery", "ForceDeleteWithoutRecovery"},
     {"secretsmanager:BlockPublicPolicy", "BlockPublicPolicy"},
+    {"secretsmanager:RotationLambdaARN", "RotationLambdaARN"},
 };
 
 std::string Text(const Json& v) {
@@ -101,6 +105,11 @@ constexpr OperationSpec kOperations[] = {
      Mutates::kYes, &DeleteResourcePolicy},
     {"ValidateResourcePolicy", "secretsmanager:ValidateResourcePolicy", kSecret, kSecretIdKeys,
      Mutates::kNo, &ValidateResourcePolicy},
+    // rotation.cc
+    {"RotateSecret", "secretsmanager:RotateSecret", kSecret, kRotateKeys, Mutates::kYes,
+     &RotateSecret},
+    {"CancelRotateSecret", "secretsmanager:CancelRotateSecret", kSecret, kSecretIdKeys,
+     Mutates::kYes, &CancelRotateSecret},
     // password.cc
     {"GetRandomPassword",
      "secretsmanager:GetRandomPassword",
@@ -117,6 +126,12 @@ Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const
     if (!op.HasConditionKey(k.key)) continue;
     auto it = input.find(k.member);
     if (it != input.end() && !it->is_null()) request.SetKey(std::string(k.key), Text(*it));
+  }
+  if (op.name == "RotateSecret") {
+    request.SetKey("secretsmanager:RotateImmediately",
+                   input.value("RotateImmediately", true) ? "true" : "false");
+    request.SetKey("secretsmanager:ModifyRotationRules",
+                   input.contains("RotationRules") ? "true" : "false");
   }
   if (op.resource_pattern == "*") return Status::Ok();
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));

@@ -515,7 +515,7 @@ Status Maintain(ServiceEnvironment& env) {
     RETURN_IF_ERROR(txn->Commit());
     if (done < kBatch) break;
   }
-  return Status::Ok();
+  return RotateDueSecrets(env);
 }
 
 }  // namespace bulwark::secretsmanager

@@ -4,6 +4,8 @@
 // sets.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "services/kms/handlers.h"
 #include "services/secretsmanager/common.h"
 #include "services/secretsmanager/handlers.h"
+#include "services/secretsmanager/schedule.h"
 #include "storage/sealer.h"
 
 namespace bulwark::secretsmanager {
@@ -239,6 +242,101 @@ TEST_F(SecretsManagerTest, RandomPasswordsDrawFromExactlyTheIncludedCharacters) 
                                                {"ExcludePunctuation", true},
                                                {"ExcludeNumbers", true}}),
                       "InvalidParameterException"));
+}
+
+}  // namespace
+}  // namespace bulwark::secretsmanager
+
+namespace bulwark::secretsmanager {
+namespace {
+
+// 2024-01-02T03:04:05Z is a Tuesday.
+constexpr int64_t kTuesday = iam::testutil::kNow;
+
+int64_t At(int y, int mo, int d, int h, int mi) {
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  return timegm(&tm);
+}
+
+std::optional<int64_t> Next(const char* expression, int64_t after = kTuesday) {
+  Result<Schedule> s = ParseRotationRules({{"ScheduleExpression", expression}});
+  EXPECT_TRUE(s.ok()) << expression << ": " << s.status().message();
+  if (!s.ok()) return std::nullopt;
+  return NextRotation(*s, after, after);
+}
+
+TEST(RotationSchedule, CronExpressionsComeDueWhenEventBridgeWouldFireThem) {
+  EXPECT_EQ(Next("cron(0 16 1,15 * ? *)"), At(2024, 1, 15, 16, 0));
+  EXPECT_EQ(Next("cron(0 8 ? * MON-FRI *)"), At(2024, 1, 2, 8, 0));  // later that Tuesday
+  EXPECT_EQ(Next("cron(0 2 ? * MON-FRI *)"), At(2024, 1, 3, 2, 0));  // 02:00 has passed
+  EXPECT_EQ(Next("cron(0 0 ? * SUN *)"), At(2024, 1, 7, 0, 0));
+  EXPECT_EQ(Next("cron(30 4 L * ? *)"), At(2024, 1, 31, 4, 30));
+  EXPECT_EQ(Next("cron(0 0 29 2 ? *)"), At(2024, 2, 29, 0, 0));      // a leap year
+  EXPECT_EQ(Next("cron(0 0 29 2 ? *)", At(2024, 3, 1, 0, 0)), At(2028, 2, 29, 0, 0));
+  EXPECT_EQ(Next("cron(0/30 10 * * ? 2025)"), At(2025, 1, 1, 10, 0));
+  EXPECT_EQ(Next("cron(0 0 1 JAN ? 2023)"), std::nullopt);           // only in the past
+  for (const char* bad : {"cron(0 0 * * * *)", "cron(0 0 1 * ?)", "cron(61 0 1 * ? *)",
+                          "cron(0 0 1 13 ? *)", "cron(0 0 1 * ? 1800)", "cron(a b c d e f)",
+                          "rate(3 hours)", "rate(0 days)", "rate(1001 days)", "rate(2 weeks)",
+                          "every day"}) {
+    EXPECT_FALSE(ParseRotationRules({{"ScheduleExpression", bad}}).ok()) << bad;
+  }
+}
+
+TEST(RotationSchedule, IntervalsCountFromTheLastRotation) {
+  Result<Schedule> days = ParseRotationRules({{"AutomaticallyAfterDays", 30}});
+  ASSERT_TRUE(days.ok());
+  EXPECT_EQ(NextRotation(*days, kTuesday, kTuesday), kTuesday + 30 * 86400);
+  EXPECT_EQ(NextRotation(*days, kTuesday, kTuesday + 31 * 86400), kTuesday + 60 * 86400);
+  Result<Schedule> hours = ParseRotationRules({{"ScheduleExpression", "rate(4 hours)"}});
+  ASSERT_TRUE(hours.ok());
+  EXPECT_EQ(NextRotation(*hours, kTuesday, kTuesday), kTuesday + 4 * 3600);
+  EXPECT_FALSE(ParseRotationRules({{"AutomaticallyAfterDays", 0}}).ok());
+  EXPECT_FALSE(ParseRotationRules({{"AutomaticallyAfterDays", 5},
+                                   {"ScheduleExpression", "rate(5 days)"}})
+                   .ok());
+  EXPECT_FALSE(ParseRotationRules({{"ScheduleExpression", "rate(4 hours)"}, {"Duration", "4h"}})
+                   .ok());
+  EXPECT_FALSE(ParseRotationRules({{"AutomaticallyAfterDays", 1}, {"Duration", "25h"}}).ok());
+  EXPECT_TRUE(ParseRotationRules({{"AutomaticallyAfterDays", 2}, {"Duration", "3h"}}).ok());
+}
+
+TEST_F(SecretsManagerTest, AScheduledRotationHappensWhenItComesDue) {
+  Must(&CreateSecret, {{"Name", "sched"},
+                       {"SecretString", R"({"username":"u","password":"old"})"}});
+  const std::string fn =
+      "arn:aws:lambda:us-east-1:" + std::string(kAccount) + ":function:bulwark-rotate-random-password";
+  Must(&RotateSecret, {{"SecretId", "sched"},
+                       {"RotationLambdaARN", fn},
+                       {"RotateImmediately", false},
+                       {"RotationRules", {{"AutomaticallyAfterDays", 7}}}});
+  Json described = Must(&DescribeSecret, {{"SecretId", "sched"}});
+  EXPECT_EQ(described["NextRotationDate"], kTuesday + 7 * 86400);
+  EXPECT_FALSE(described.contains("LastRotatedDate"));
+  set_now(kTuesday + 7 * 86400 - 1);
+  ASSERT_TRUE(Maintain(env()).ok());
+  EXPECT_EQ(Json::parse(Must(&GetSecretValue, {{"SecretId", "sched"}})["SecretString"].get<std::string>())
+                ["password"],
+            "old");
+  set_now(kTuesday + 7 * 86400);
+  ASSERT_TRUE(Maintain(env()).ok());
+  Json now = Json::parse(Must(&GetSecretValue, {{"SecretId", "sched"}})["SecretString"].get<std::string>());
+  EXPECT_NE(now["password"], "old");
+  EXPECT_EQ(now["username"], "u");
+  described = Must(&DescribeSecret, {{"SecretId", "sched"}});
+  EXPECT_EQ(described["LastRotatedDate"], kTuesday + 7 * 86400);
+  EXPECT_EQ(described["NextRotationDate"], kTuesday + 14 * 86400);
+  // Cancelled, it does not come again.
+  Must(&CancelRotateSecret, {{"SecretId", "sched"}});
+  set_now(kTuesday + 15 * 86400);
+  ASSERT_TRUE(Maintain(env()).ok());
+  EXPECT_EQ(Json::parse(Must(&GetSecretValue, {{"SecretId", "sched"}})["SecretString"].get<std::string>()),
+            now);
 }
 
 }  // namespace
