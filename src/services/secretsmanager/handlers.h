@@ -39,6 +39,11 @@ Result<Json> CancelRotateSecret(RequestContext& ctx, const Json& input);
 // rotation.cc: starts the rotations whose schedule has come (a few per call).
 Status RotateDueSecrets(ServiceEnvironment& env);
 
+// postgres.cc: a step of the built-in PostgreSQL rotation functions (single user, or
+// two alternating users made by the secret's masterarn), but finishSecret.
+Status PostgresStep(RequestContext& svc, const std::string& arn, const std::string& token,
+                    std::string_view step, bool multi_user);
+
 // password.cc
 Result<Json> GetRandomPassword(RequestContext& ctx, const Json& input);
 

@@ -3,7 +3,8 @@
 // and the rotations the maintenance sweep starts when a schedule comes due.
 //
 // Functions are named by RotationLambdaARN, arn:aws:lambda:REGION:ACCOUNT:function:NAME:
-// the built-in bulwark-rotate-random-password, or one the operator registered with
+// the built-in bulwark-rotate-random-password, bulwark-rotate-postgresql-single-user and
+// bulwark-rotate-postgresql-multi-user (postgres.cc), or one the operator registered with
 // `bulwark serve --rotation-function NAME=PATH`: an executable run once per step with
 // the event JSON ({"SecretId", "ClientRequestToken", "Step"}) as its argument and
 // AWS_ENDPOINT_URL set to this server; it acts with its own credentials, as a Lambda
@@ -31,6 +32,8 @@ namespace {
 
 constexpr std::string_view kSteps[] = {"createSecret", "setSecret", "testSecret", "finishSecret"};
 constexpr std::string_view kRandomPassword = "bulwark-rotate-random-password";
+constexpr std::string_view kPostgresSingle = "bulwark-rotate-postgresql-single-user";
+constexpr std::string_view kPostgresMulti = "bulwark-rotate-postgresql-multi-user";
 constexpr int kStepTimeoutSeconds = 120;
 
 // What built-in functions are allowed: everything, as Secrets Manager is (the caller of
@@ -64,7 +67,7 @@ Result<Function> FindFunction(const RequestContext& ctx, std::string_view arn) {
                             " is not a Lambda function ARN of this account and Region.");
   }
   Function f{std::string(arn.substr(prefix.size())), ""};
-  if (f.name == kRandomPassword) return f;
+  if (f.name == kRandomPassword || f.name == kPostgresSingle || f.name == kPostgresMulti) return f;
   for (const auto& [name, path] : ctx.env->rotation_functions) {
     if (name == f.name) {
       f.path = path;
@@ -210,10 +213,16 @@ Status Rotate(RequestContext& ctx, const std::string& arn, const std::string& to
   svc.authorizer = &TheService();
   for (std::string_view step : kSteps) {
     const Json event = {{"SecretId", arn}, {"ClientRequestToken", token}, {"Step", step}};
-    Status st = f.path.empty()
-                    ? (step == "finishSecret" ? FinishSecret(svc, arn, token)
-                                              : RandomPasswordStep(svc, arn, token, step))
-                    : ExecutableStep(ctx, f, event);
+    Status st;
+    if (!f.path.empty()) {
+      st = ExecutableStep(ctx, f, event);
+    } else if (step == "finishSecret") {
+      st = FinishSecret(svc, arn, token);
+    } else if (f.name == kRandomPassword) {
+      st = RandomPasswordStep(svc, arn, token, step);
+    } else {
+      st = PostgresStep(svc, arn, token, step, /*multi_user=*/f.name == kPostgresMulti);
+    }
     if (!st.ok()) {
       std::fprintf(stderr, "bulwark: rotation of %s to version %s failed at %.*s: %s\n",
                    arn.c_str(), token.c_str(), static_cast<int>(step.size()), step.data(),
