@@ -176,3 +176,60 @@ def test_an_operators_executable_follows_the_four_steps(make_server, data_dir, t
                      ClientRequestToken=token)
     wait_for(rotated_to(sm, "fragile", token))
     assert sm.get_secret_value(SecretId="fragile")["SecretString"] == "from-script"
+
+
+def test_an_operators_http_endpoint_follows_the_four_steps(make_server, data_dir):
+    import http.server
+    import threading
+    events = []
+    holder = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            events.append(event)
+            ok = event["Step"] != "testSecret" or not holder.get("fail")
+            if ok:
+                sm = holder["client"]
+                arn, token = event["SecretId"], event["ClientRequestToken"]
+                if event["Step"] == "createSecret":
+                    sm.put_secret_value(SecretId=arn, ClientRequestToken=token,
+                                        SecretString="from-http", VersionStages=["AWSPENDING"])
+                elif event["Step"] == "finishSecret":
+                    meta = sm.describe_secret(SecretId=arn)
+                    current = [v for v, s in meta["VersionIdsToStages"].items()
+                               if "AWSCURRENT" in s][0]
+                    sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT",
+                                                   MoveToVersionId=token,
+                                                   RemoveFromVersionId=current)
+            self.send_response(200 if ok else 500)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    endpoint = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{endpoint.server_address[1]}/rotate"
+        server = make_server(data_dir, "--rotation-function", f"web={url}")
+        sm = server.client("secretsmanager")
+        holder["client"] = server.client("secretsmanager")
+        sm.create_secret(Name="web", SecretString="before")
+        token = sm.rotate_secret(SecretId="web",
+                                 RotationLambdaARN=lambda_arn(server, "web"))["VersionId"]
+        wait_for(rotated_to(sm, "web", token))
+        assert [e["Step"] for e in events] == ["createSecret", "setSecret", "testSecret",
+                                               "finishSecret"]
+        assert all(e["ClientRequestToken"] == token for e in events)
+        assert sm.get_secret_value(SecretId="web")["SecretString"] == "from-http"
+        # An endpoint that answers 500 stops the rotation there.
+        holder["fail"] = True
+        events.clear()
+        sm.put_secret_value(SecretId="web", SecretString="kept")
+        sm.rotate_secret(SecretId="web")
+        wait_for(lambda: len(events) == 3)
+        time.sleep(0.5)
+        assert sm.get_secret_value(SecretId="web")["SecretString"] == "kept"
+    finally:
+        endpoint.shutdown()

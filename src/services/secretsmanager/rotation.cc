@@ -7,8 +7,10 @@
 // bulwark-rotate-postgresql-multi-user (postgres.cc), or one the operator registered with
 // `bulwark serve --rotation-function NAME=PATH`: an executable run once per step with
 // the event JSON ({"SecretId", "ClientRequestToken", "Step"}) as its argument and
-// AWS_ENDPOINT_URL set to this server; it acts with its own credentials, as a Lambda
-// function acts with its role. Built-in functions act as Secrets Manager itself.
+// AWS_ENDPOINT_URL set to this server, or an http(s):// URL the event is POSTed to; it
+// acts with its own credentials, as a Lambda function acts with its role. Built-in
+// functions act as Secrets Manager itself.
+#include <curl/curl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -145,6 +147,41 @@ Status ExecutableStep(const RequestContext& ctx, const Function& f, const Json& 
   return Status::Ok();
 }
 
+// An operator's HTTP endpoint, once per step: the event JSON POSTed to it; a 2xx answer
+// is success.
+Status HttpStep(const Function& f, const Json& event) {
+  using Handle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+  Handle curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return Status(ErrorKind::kInternalFailure, "curl_easy_init failed");
+  CURL* c = curl.get();
+  const std::string body = event.dump();
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> own(headers, &curl_slist_free_all);
+  curl_easy_setopt(c, CURLOPT_URL, f.path.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(kStepTimeoutSeconds));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // The answer's body is not read: only its status counts.
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION,
+      +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
+  const CURLcode rc = curl_easy_perform(c);
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  if (rc != CURLE_OK || code < 200 || code > 299) {
+    return Status(ErrorKind::kInternalFailure,
+                  "rotation function " + f.name + " failed at step " + event.value("Step", "") +
+                      " (" +
+                      (rc != CURLE_OK ? std::string(curl_easy_strerror(rc))
+                                      : "HTTP " + std::to_string(code)) +
+                      ")");
+  }
+  return Status::Ok();
+}
+
 // finishSecret as every AWS rotation function does it, for the built-in functions:
 // AWSCURRENT to the new version (the old one keeps AWSPREVIOUS).
 Status FinishSecret(RequestContext& svc, const std::string& arn, const std::string& token) {
@@ -214,7 +251,9 @@ Status Rotate(RequestContext& ctx, const std::string& arn, const std::string& to
   for (std::string_view step : kSteps) {
     const Json event = {{"SecretId", arn}, {"ClientRequestToken", token}, {"Step", step}};
     Status st;
-    if (!f.path.empty()) {
+    if (f.path.starts_with("http://") || f.path.starts_with("https://")) {
+      st = HttpStep(f, event);
+    } else if (!f.path.empty()) {
       st = ExecutableStep(ctx, f, event);
     } else if (step == "finishSecret") {
       st = FinishSecret(svc, arn, token);
