@@ -1,6 +1,7 @@
 #include "services/service_util.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "crypto/crypto.h"
@@ -34,6 +35,39 @@ Json UpsertTags(Json existing, const Json& tags) {
     }
   }
   return existing;
+}
+
+std::string DueKey(std::string_view prefix, int64_t when, std::string_view account,
+                   std::string_view region, std::string_view name) {
+  char stamp[24];
+  std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(when));
+  std::string key(prefix);
+  key.append(stamp).push_back('/');
+  key.append(account).push_back('/');
+  key.append(region).push_back('/');
+  key.append(name);
+  return key;
+}
+
+Result<std::vector<DueEntry>> TakeDue(storage::Transaction& txn, std::string_view prefix,
+                                      int64_t now, size_t batch) {
+  const std::string bound = DueKey("", now, "", "", "").substr(0, 20);
+  ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn.Scan(prefix, {}, batch));
+  std::vector<DueEntry> out;
+  for (const storage::KeyValue& row : rows) {
+    const std::string_view rest = std::string_view(row.key).substr(prefix.size());
+    if (rest.substr(0, 20) > bound) break;  // not due yet, nor anything after it
+    RETURN_IF_ERROR(txn.Delete(row.key));
+    // <time>/ACCOUNT/REGION/NAME
+    const std::string_view path = rest.size() > 21 ? rest.substr(21) : std::string_view();
+    const size_t a = path.find('/');
+    const size_t r = a == std::string_view::npos ? a : path.find('/', a + 1);
+    if (r == std::string_view::npos || r + 1 == path.size()) continue;
+    out.push_back(DueEntry{std::string(path.substr(0, a)),
+                           std::string(path.substr(a + 1, r - a - 1)),
+                           std::string(path.substr(r + 1))});
+  }
+  return out;
 }
 
 }  // namespace bulwark

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "auth/ids.h"
 #include "crypto/crypto.h"
 #include "services/iam/common.h"
 #include "services/kms/envelope.h"
@@ -113,23 +114,14 @@ std::string ValueKey(const Json& secret, std::string_view version_id) {
   return key;
 }
 
-std::string DueKeyUnder(std::string_view prefix, int64_t when, const Json& secret) {
-  char stamp[24];
-  std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(when));
-  std::string key(prefix);
-  key.append(stamp).push_back('/');
-  key.append(secret.value("Account", "")).push_back('/');
-  key.append(secret.value("Region", "")).push_back('/');
-  key.append(secret.value("Name", ""));
-  return key;
-}
-
 std::string DueKey(int64_t when, const Json& secret) {
-  return DueKeyUnder(kDuePrefix, when, secret);
+  return bulwark::DueKey(kDuePrefix, when, secret.value("Account", ""), secret.value("Region", ""),
+                         secret.value("Name", ""));
 }
 
 std::string RotationDueKey(int64_t when, const Json& secret) {
-  return DueKeyUnder(kRotationDuePrefix, when, secret);
+  return bulwark::DueKey(kRotationDuePrefix, when, secret.value("Account", ""),
+                         secret.value("Region", ""), secret.value("Name", ""));
 }
 
 std::string NewSecretArn(const RequestContext& ctx, std::string_view name) {
@@ -343,6 +335,29 @@ Result<bool> SameValue(RequestContext& ctx, const Json& secret, std::string_view
   ASSIGN_OR_RETURN(SecretValue old, OpenValue(ctx, secret, version_id, record));
   return old.binary == value.binary && old.bytes.size() == value.bytes.size() &&
          crypto::ConstantTimeEquals(old.bytes.view(), value.bytes.view());
+}
+
+Status TokenInUse(std::string_view token, std::string_view arn) {
+  return ResourceExists("You can't use ClientRequestToken " + std::string(token) +
+                        " because that value is already in use for a version of secret " +
+                        std::string(arn) + ".");
+}
+
+std::string VersionIdOf(const Json& input) {
+  std::string token = input.value("ClientRequestToken", "");
+  return token.empty() ? ids::NewUuid() : token;
+}
+
+Result<bool> IsRepeatedWrite(RequestContext& ctx, storage::Transaction& txn, const Json& secret,
+                             std::string_view version_id, const SecretValue& value) {
+  if (!secret.contains("Versions") || !secret["Versions"].contains(version_id)) return false;
+  ASSIGN_OR_RETURN(std::optional<std::string> record, txn.Get(ValueKey(secret, version_id)));
+  bool same = false;
+  if (record) {
+    ASSIGN_OR_RETURN(same, SameValue(ctx, secret, version_id, *record, value));
+  }
+  if (!same) return TokenInUse(version_id, secret.value("ARN", ""));
+  return true;
 }
 
 void PutValueInto(const SecretValue& value, Json& out) {

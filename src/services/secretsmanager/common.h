@@ -110,6 +110,15 @@ Result<SecretValue> OpenValue(RequestContext& ctx, const Json& secret, std::stri
 // Whether a stored version holds exactly `value` (constant time over equal sizes).
 Result<bool> SameValue(RequestContext& ctx, const Json& secret, std::string_view version_id,
                        std::string_view record, const SecretValue& value);
+// The version a write makes: the request's ClientRequestToken, else a fresh id.
+std::string VersionIdOf(const Json& input);
+// ResourceExistsException for a ClientRequestToken already used by a version of `arn`.
+Status TokenInUse(std::string_view token, std::string_view arn);
+// A write whose ClientRequestToken names a version that exists: the same value again is
+// the same request (true: nothing to do); another value is TokenInUse. False when the
+// version does not exist.
+Result<bool> IsRepeatedWrite(RequestContext& ctx, storage::Transaction& txn, const Json& secret,
+                             std::string_view version_id, const SecretValue& value);
 // Adds SecretString or SecretBinary to an output.
 void PutValueInto(const SecretValue& value, Json& out);
 

@@ -26,6 +26,7 @@
 #include "services/secretsmanager/common.h"
 #include "services/secretsmanager/handlers.h"
 #include "services/secretsmanager/schedule.h"
+#include "services/service_util.h"
 
 extern char** environ;
 
@@ -350,34 +351,24 @@ Status RotateDueSecrets(ServiceEnvironment& env) {
   RequestContext base;
   base.env = &env;
   const int64_t now = iam::Now(base);
-  std::vector<std::string> due;
+  std::vector<DueEntry> due;
   {
     ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(base));
-    ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn->Scan(kRotationDuePrefix, {}, 16));
-    for (const storage::KeyValue& row : rows) {
-      const std::string_view rest = std::string_view(row.key).substr(kRotationDuePrefix.size());
-      if (rest.size() < 21 || std::stoll(std::string(rest.substr(0, 20))) > now) break;
-      due.emplace_back(rest.substr(21));
-      RETURN_IF_ERROR(txn->Delete(row.key));
-    }
+    ASSIGN_OR_RETURN(due, TakeDue(*txn, kRotationDuePrefix, now, 16));
     RETURN_IF_ERROR(txn->Commit());
   }
-  for (const std::string& path : due) {  // ACCOUNT/REGION/NAME
-    const size_t a = path.find('/');
-    const size_t r = a == std::string::npos ? a : path.find('/', a + 1);
-    if (r == std::string::npos) continue;
+  for (const DueEntry& entry : due) {
     RequestContext ctx = base;
     ctx.caller.type = Principal::Type::kRoot;
-    ctx.caller.account_id = path.substr(0, a);
+    ctx.caller.account_id = entry.account;
     ctx.caller.arn = "arn:aws:iam::" + ctx.caller.account_id + ":root";
-    ctx.region = path.substr(a + 1, r - a - 1);
+    ctx.region = entry.region;
     ctx.service = "secretsmanager";
     Json secret;
     {
       ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
-      ASSIGN_OR_RETURN(
-          std::optional<Json> found,
-          iam::Load(*txn, SecretKey(ctx.caller.account_id, ctx.region, path.substr(r + 1))));
+      ASSIGN_OR_RETURN(std::optional<Json> found,
+                       iam::Load(*txn, SecretKey(entry.account, entry.region, entry.name)));
       if (!found || IsDeleted(*found) || !found->value("RotationEnabled", false)) continue;
       if (!found->contains("RotationToken") && found->value("NextRotationDate", now + 1) > now) {
         continue;  // a stale entry: the schedule moved

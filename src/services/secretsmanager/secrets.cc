@@ -73,30 +73,6 @@ Json Metadata(const Json& secret, bool list_entry) {
   return out;
 }
 
-// The version a write makes: the request's ClientRequestToken, else a fresh id.
-std::string VersionIdOf(const Json& input) {
-  std::string token = input.value("ClientRequestToken", "");
-  return token.empty() ? ids::NewUuid() : token;
-}
-
-// A write whose ClientRequestToken names a version that exists: the same value again is
-// the same request (nothing to do); another is refused.
-Result<bool> IsRepeat(RequestContext& ctx, storage::Transaction& txn, const Json& secret,
-                      std::string_view version_id, const SecretValue& value) {
-  if (!secret.contains("Versions") || !secret["Versions"].contains(version_id)) return false;
-  ASSIGN_OR_RETURN(std::optional<std::string> record, txn.Get(ValueKey(secret, version_id)));
-  bool same = false;
-  if (record) {
-    ASSIGN_OR_RETURN(same, SameValue(ctx, secret, version_id, *record, value));
-  }
-  if (!same) {
-    return ResourceExists("You can't use ClientRequestToken " + std::string(version_id) +
-                          " because that value is already in use for a version of secret " +
-                          secret.value("ARN", "") + ".");
-  }
-  return true;
-}
-
 Status DeleteValues(storage::Transaction& txn, const Json& secret) {
   for (const auto& [id, version] : VersionsOf(secret).items()) {
     RETURN_IF_ERROR(txn.Delete(ValueKey(secret, id)));
@@ -220,7 +196,7 @@ Result<Json> CreateSecret(RequestContext& ctx, const Json& input) {
             "for deletion.");
       }
       if (value && input.contains("ClientRequestToken")) {
-        ASSIGN_OR_RETURN(bool repeat, IsRepeat(ctx, *txn, *existing, version_id, *value));
+        ASSIGN_OR_RETURN(bool repeat, IsRepeatedWrite(ctx, *txn, *existing, version_id, *value));
         if (repeat) {
           Json out = Brief(*existing);
           out["VersionId"] = version_id;
@@ -273,7 +249,7 @@ Result<Json> UpdateSecret(RequestContext& ctx, const Json& input) {
     ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
     ASSIGN_OR_RETURN(secret, LoadLiveSecret(*txn, ctx, input.value("SecretId", "")));
     if (value) {
-      ASSIGN_OR_RETURN(bool repeat, IsRepeat(ctx, *txn, secret, version_id, *value));
+      ASSIGN_OR_RETURN(bool repeat, IsRepeatedWrite(ctx, *txn, secret, version_id, *value));
       if (repeat) {
         Json out = Brief(secret);
         out["VersionId"] = version_id;
@@ -331,9 +307,7 @@ Result<Json> UpdateSecret(RequestContext& ctx, const Json& input) {
   current["LastChangedDate"] = now;
   if (value) {
     if (current["Versions"].contains(version_id)) {
-      return ResourceExists("You can't use ClientRequestToken " + version_id +
-                            " because that value is already in use for a version of secret " + arn +
-                            ".");
+      return TokenInUse(version_id, arn);
     }
     AddVersion(current, version_id, Json(), now);
     RETURN_IF_ERROR(PruneVersions(*txn, current, now));
@@ -487,33 +461,17 @@ Status Maintain(ServiceEnvironment& env) {
   constexpr int kMaxRounds = 64;
   for (int round = 0; round < kMaxRounds; ++round) {
     const int64_t now = iam::Now(ctx);
-    char stamp[24];
-    std::snprintf(stamp, sizeof(stamp), "%020lld", static_cast<long long>(now));
     ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
-    ASSIGN_OR_RETURN(std::vector<storage::KeyValue> due, txn->Scan(kDuePrefix, {}, kBatch));
-    size_t done = 0;
-    for (const storage::KeyValue& row : due) {
-      const std::string_view rest = std::string_view(row.key).substr(kDuePrefix.size());
-      if (rest.substr(0, 20) > std::string_view(stamp)) break;
-      // <time>/ACCOUNT/REGION/NAME
-      const std::string_view path = rest.substr(21);
-      const size_t a = path.find('/');
-      const size_t r = path.find('/', a + 1);
-      if (a == std::string_view::npos || r == std::string_view::npos) {
-        RETURN_IF_ERROR(txn->Delete(row.key));
-        continue;
-      }
+    ASSIGN_OR_RETURN(std::vector<DueEntry> due, TakeDue(*txn, kDuePrefix, now, kBatch));
+    for (const DueEntry& entry : due) {
       ASSIGN_OR_RETURN(std::optional<Json> secret,
-                       iam::Load(*txn, SecretKey(path.substr(0, a), path.substr(a + 1, r - a - 1),
-                                                 path.substr(r + 1))));
+                       iam::Load(*txn, SecretKey(entry.account, entry.region, entry.name)));
       if (secret && IsDeleted(*secret) && secret->value("DeletionDate", now + 1) <= now) {
         RETURN_IF_ERROR(Purge(*txn, *secret));
       }
-      RETURN_IF_ERROR(txn->Delete(row.key));
-      ++done;
     }
     RETURN_IF_ERROR(txn->Commit());
-    if (done < kBatch) break;
+    if (due.size() < kBatch) break;
   }
   return RotateDueSecrets(env);
 }

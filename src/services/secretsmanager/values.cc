@@ -101,25 +101,15 @@ Result<Json> GetSecretValue(RequestContext& ctx, const Json& input) {
 Result<Json> PutSecretValue(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(std::optional<SecretValue> value, ValueOf(input));
   if (!value) return InvalidRequest("You must provide either SecretString or SecretBinary.");
-  const std::string token = input.value("ClientRequestToken", "");
-  const std::string version_id = token.empty() ? ids::NewUuid() : token;
+  const std::string version_id = VersionIdOf(input);
   const Json stages = input.contains("VersionStages") ? input["VersionStages"] : Json();
   const int64_t now = iam::Now(ctx);
   Json secret;
   {
     ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
     ASSIGN_OR_RETURN(secret, LoadLiveSecret(*txn, ctx, input.value("SecretId", "")));
-    if (secret["Versions"].contains(version_id)) {
-      ASSIGN_OR_RETURN(std::optional<std::string> stored, txn->Get(ValueKey(secret, version_id)));
-      bool same = false;
-      if (stored) {
-        ASSIGN_OR_RETURN(same, SameValue(ctx, secret, version_id, *stored, *value));
-      }
-      if (!same) {
-        return ResourceExists("You can't use ClientRequestToken " + version_id +
-                              " because that value is already in use for a version of secret " +
-                              secret.value("ARN", "") + ".");
-      }
+    ASSIGN_OR_RETURN(bool repeat, IsRepeatedWrite(ctx, *txn, secret, version_id, *value));
+    if (repeat) {
       return Json{{"ARN", secret.value("ARN", "")},
                   {"Name", secret.value("Name", "")},
                   {"VersionId", version_id},
@@ -134,9 +124,7 @@ Result<Json> PutSecretValue(RequestContext& ctx, const Json& input) {
     return InvalidRequest("The secret's KMS key changed while the value was written; retry.");
   }
   if (current["Versions"].contains(version_id)) {
-    return ResourceExists("You can't use ClientRequestToken " + version_id +
-                          " because that value is already in use for a version of secret " + arn +
-                          ".");
+    return TokenInUse(version_id, arn);
   }
   AddVersion(current, version_id, stages, now);
   RETURN_IF_ERROR(PruneVersions(*txn, current, now));

@@ -139,8 +139,7 @@ std::string HistoryKey(const RequestContext& ctx, std::string_view canonical, in
 
 std::string DueKey(int64_t when, std::string_view account, std::string_view region,
                    std::string_view canonical) {
-  return std::string(kDuePrefix) + Stamp(when, 20) + "/" + std::string(account) + "/" +
-         std::string(region) + "/" + std::string(canonical);
+  return bulwark::DueKey(kDuePrefix, when, account, region, canonical);
 }
 
 Result<std::optional<Json>> LoadParameter(storage::Transaction& txn, const RequestContext& ctx,

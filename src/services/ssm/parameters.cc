@@ -576,31 +576,19 @@ Status Maintain(ServiceEnvironment& env) {
   constexpr size_t kBatch = 32;
   for (int round = 0; round < 64; ++round) {
     const int64_t now = iam::Now(ctx);
-    const std::string bound = DueKey(now, "", "", "");  // ".../<now>///"
     ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
-    ASSIGN_OR_RETURN(std::vector<storage::KeyValue> due, txn->Scan(kDuePrefix, {}, kBatch));
-    size_t done = 0;
-    for (const storage::KeyValue& row : due) {
-      const std::string_view rest = std::string_view(row.key).substr(kDuePrefix.size());
-      if (rest.substr(0, 20) > std::string_view(bound).substr(kDuePrefix.size(), 20)) break;
-      // <time>/ACCOUNT/REGION/NAME
-      const std::string_view path = rest.size() > 21 ? rest.substr(21) : std::string_view();
-      const size_t a = path.find('/');
-      const size_t r = a == std::string_view::npos ? a : path.find('/', a + 1);
-      RETURN_IF_ERROR(txn->Delete(row.key));
-      ++done;
-      if (r == std::string_view::npos) continue;
+    ASSIGN_OR_RETURN(std::vector<DueEntry> due, TakeDue(*txn, kDuePrefix, now, kBatch));
+    for (const DueEntry& entry : due) {
       RequestContext owner = ctx;
-      owner.caller.account_id = std::string(path.substr(0, a));
-      owner.region = std::string(path.substr(a + 1, r - a - 1));
-      const std::string canonical(path.substr(r + 1));
-      ASSIGN_OR_RETURN(std::optional<Json> parameter, LoadParameter(*txn, owner, canonical));
+      owner.caller.account_id = entry.account;
+      owner.region = entry.region;
+      ASSIGN_OR_RETURN(std::optional<Json> parameter, LoadParameter(*txn, owner, entry.name));
       if (parameter && parameter->value("Expiration", now + 1) <= now) {
-        RETURN_IF_ERROR(DeleteAll(*txn, owner, *parameter, canonical));
+        RETURN_IF_ERROR(DeleteAll(*txn, owner, *parameter, entry.name));
       }
     }
     RETURN_IF_ERROR(txn->Commit());
-    if (done < kBatch) break;
+    if (due.size() < kBatch) break;
   }
   return Status::Ok();
 }
