@@ -8,7 +8,10 @@
 # policies of 10 statements each (wildcards and conditions) must be evaluated. Then KMS:
 # Encrypt, Decrypt, GenerateDataKey and Sign (RSA_2048, ECC_NIST_P256), each authorized
 # by its key policy, against moto's server answering the same calls; then Secrets
-# Manager's GetSecretValue and Parameter Store's GetParameter(WithDecryption).
+# Manager's GetSecretValue and Parameter Store's GetParameter(WithDecryption). Last, the
+# cost of auditing: STS GetCallerIdentity, KMS Encrypt and KMS CreateKey (a mutation,
+# whose record is made durable before the response) against a second server started
+# with --audit off.
 #
 # Usage: bench/run.sh [seconds] [connections]
 set -euo pipefail
@@ -284,6 +287,32 @@ for op in getsecret getparam; do
   ratio=$(awk -v b="$brps" -v m="$mrps" 'BEGIN { if (m > 0) printf "%.0fx", b / m; else print "-" }')
   vs=$(awk -v b="$brps" -v n="${nginx_rps:-0}" 'BEGIN { if (n > 0) printf "%.2fx", b / n; else print "-" }')
   printf "%-20s %12s %10s %8s %12s %8s %8s\n" "$op" "$brps" "$bp99" "$bnon" "$mrps" "$ratio" "$vs"
+done
+
+# --- the cost of auditing: the same calls against a server started with --audit off --
+qport=$(free_port)
+"$bin" serve --listen "127.0.0.1:$qport" --data-dir "$work/quiet" --audit off \
+  >"$work/quiet.out" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$qport/_bulwark/health"
+qak=$(awk -F' = ' '/aws_access_key_id/ {print $2}' "$work/quiet/credentials")
+qsk=$(awk -F' = ' '/aws_secret_access_key/ {print $2}' "$work/quiet/credentials")
+make_script "$qport" "$qak" "$qsk" "$work/quiet-sts.lua"
+kms_scripts quiet "$qport" "$qak" "$qsk"
+make_script "$bport" "$ak" "$sk" "$work/bulwark-createkey.lua" kms '{}' TrentService.CreateKey
+make_script "$qport" "$qak" "$qsk" "$work/quiet-createkey.lua" kms '{}' TrentService.CreateKey
+echo
+echo "Auditing: every request's CloudTrail record (on) against --audit off"
+printf "%-20s %12s %10s %12s %10s %8s\n" operation "on r/s" "p99" "off r/s" "p99" "on/off"
+for op in sts encrypt createkey; do
+  on_script="$work/bulwark-$op.lua"; off_script="$work/quiet-$op.lua"
+  [ $op = sts ] && on_script="$work/bulwark.lua"
+  a=$(run_wrk "audit-on-$op" "http://127.0.0.1:$bport/" "$on_script")
+  o=$(run_wrk "audit-off-$op" "http://127.0.0.1:$qport/" "$off_script")
+  read -r _ arps ap99 _ <<<"$a"
+  read -r _ orps op99 _ <<<"$o"
+  ratio=$(awk -v a="$arps" -v o="$orps" 'BEGIN { if (o > 0) printf "%.2f", a / o; else print "-" }')
+  printf "%-20s %12s %10s %12s %10s %8s\n" "$op" "$arps" "$ap99" "$orps" "$op99" "$ratio"
 done
 
 [ $have_nginx = 1 ] || echo "nginx: not installed (scripts/install-deps.sh bench)"

@@ -17,6 +17,7 @@
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "server/registry.h"
+#include "services/cloudtrail/event_log.h"
 #include "storage/kv.h"
 
 namespace {
@@ -35,6 +36,7 @@ struct ServeFlags {
   int header_timeout = 30;
   int body_timeout = 60;
   int maintenance_interval = 10;  // seconds between maintenance passes
+  std::string audit = "on";       // "off": no audit records (event history stays empty)
 };
 
 bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
@@ -112,6 +114,19 @@ int Serve(const ServeFlags& flags) {
       return 1;
     }
     env.rotation_functions.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+  }
+  std::unique_ptr<cloudtrail::EventLog> audit_log;
+  if (flags.audit != "off") {
+    cloudtrail::EventLog::Options audit_options;
+    audit_options.dir = dir->path + "/cloudtrail/events";
+    auto opened = cloudtrail::EventLog::Open(audit_options);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "bulwark: cannot open the audit journal: %s\n",
+                   opened.status().message().c_str());
+      return 1;
+    }
+    audit_log = std::move(opened).value();
+    env.audit_log = audit_log.get();
   }
   env.now_unix = [] {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -286,6 +301,13 @@ int main(int argc, char** argv) {
                    "Seconds between passes over work that comes due (key deletions, rotations)")
       ->envname("BULWARK_MAINTENANCE_INTERVAL")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--audit", flags.audit,
+                   "on: every request's CloudTrail record is written to "
+                   "DATA_DIR/cloudtrail/events (event history, trails); off: none")
+      ->envname("BULWARK_AUDIT")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   auto* admin = app.add_subcommand("admin", "Operator tasks on a data directory");
   admin->require_subcommand(1);

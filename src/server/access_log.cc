@@ -11,6 +11,8 @@
 #include <ctime>
 #include <memory>
 
+#include "core/json_text.h"
+
 namespace bulwark::server {
 
 Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& destination) {
@@ -74,44 +76,9 @@ void AccessLog::Flush() {
 
 namespace {
 
-// Appends `s` as a JSON string. Bytes outside printable ASCII are written as \u00XX, so
-// the line is valid JSON whatever the client sent.
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c >= 0x7f) {
-      out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
-}
-
 void AppendField(std::string& out, std::string_view name, std::string_view value) {
   out.append(",\"").append(name).append("\":");
   AppendJsonString(out, value);
-}
-
-// Appends `value` in decimal, zero-padded to `width` digits (printf's %0*d without its
-// cost on every request).
-void AppendDecimal(std::string& out, int64_t value, int width = 1) {
-  char digits[24];
-  int n = 0;
-  uint64_t v = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  if (value < 0) out.push_back('-');
-  for (int i = n; i < width; ++i) out.push_back('0');
-  while (n > 0) out.push_back(digits[--n]);
 }
 
 }  // namespace
@@ -120,27 +87,12 @@ void AccessLog::Write(const AccessRecord& r) {
   if (!file_) return;
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
   std::string line;
   line.reserve(512);
   // {"time":"YYYY-MM-DDTHH:MM:SS.mmmZ","status":N,"latency_ms":N.NNN
   line.append("{\"time\":\"");
-  AppendDecimal(line, tm.tm_year + 1900, 4);
-  line.push_back('-');
-  AppendDecimal(line, tm.tm_mon + 1, 2);
-  line.push_back('-');
-  AppendDecimal(line, tm.tm_mday, 2);
-  line.push_back('T');
-  AppendDecimal(line, tm.tm_hour, 2);
-  line.push_back(':');
-  AppendDecimal(line, tm.tm_min, 2);
-  line.push_back(':');
-  AppendDecimal(line, tm.tm_sec, 2);
-  line.push_back('.');
-  AppendDecimal(line, ms % 1000, 3);
-  line.append("Z\",\"status\":");
+  AppendIsoTime(line, ms / 1000, static_cast<int>(ms % 1000));
+  line.append("\",\"status\":");
   AppendDecimal(line, r.status);
   line.append(",\"latency_ms\":");
   const int64_t micros = std::llround(std::max(r.latency_ms, 0.0) * 1000.0);

@@ -14,6 +14,7 @@
 #include "policy/values.h"
 #include "protocol/protocol.h"
 #include "server/access_log.h"
+#include "server/audit.h"
 #include "server/metrics.h"
 #include "services/authorization_message.h"
 #include "services/iam/authority.h"
@@ -247,6 +248,61 @@ Status AuthorizeOthers(RequestContext& ctx, policy::PolicySet& set, Authorizatio
   return Status::Ok();
 }
 
+// The operation a request refused before decoding (its signature did not verify) names,
+// for its audit record: X-Amz-Target's or the Action parameter's, when the model has it.
+std::string UndecodedOperation(const http::Request& req, const ServiceModel& model) {
+  std::string_view name = req.Header("X-Amz-Target");
+  if (size_t dot = name.rfind('.'); dot != std::string_view::npos) {
+    name.remove_prefix(dot + 1);
+  } else {
+    name = {};
+    for (std::string_view text : {std::string_view(req.body), req.RawQuery()}) {
+      size_t at = text.starts_with("Action=") ? 0 : text.find("&Action=");
+      if (at == std::string_view::npos) continue;
+      text.remove_prefix(text.find('=', at) + 1);
+      name = text.substr(0, text.find('&'));
+      break;
+    }
+  }
+  if (name.empty() || name.size() > 128 || !model.FindOperation(name)) return {};
+  return std::string(name);
+}
+
+// Keeps an authorized resource's ARN for the request's audit record. An input member
+// that already held an ARN, filled into a row's pattern, is taken as it is.
+void NoteResource(RequestContext& ctx, std::string_view arn) {
+  if (!arn.starts_with("arn:")) return;
+  if (size_t inner = arn.rfind("arn:"); inner != 0) arn.remove_prefix(inner);
+  if (arn.ends_with('/') || arn.ends_with(':')) return;  // a member the input lacked
+  // A name with a leading '/' in a pattern's ".../{Name}" (SSM: one slash, as AWS's).
+  std::string clean(arn);
+  for (size_t at = clean.find("//"); at != std::string::npos; at = clean.find("//", at)) {
+    clean.erase(at, 1);
+  }
+  for (const std::string& known : ctx.resource_arns) {
+    if (known == clean) return;
+  }
+  ctx.resource_arns.push_back(std::move(clean));
+}
+
+// What a mutating call made, as its answer names it ("Arn" or "ARN" members at the top
+// or one level down: CreateKey's KeyMetadata.Arn, CreateSecret's ARN, CreateUser's
+// User.Arn), for its audit record's resources.
+void NoteCreatedResources(RequestContext& ctx, const Json& output) {
+  auto note = [&](const Json& object) {
+    for (const char* name : {"Arn", "ARN"}) {
+      auto it = object.find(name);
+      if (it != object.end() && it->is_string())
+        NoteResource(ctx, it->get_ref<const std::string&>());
+    }
+  };
+  if (!output.is_object()) return;
+  note(output);
+  for (const auto& [name, member] : output.items()) {
+    if (member.is_object()) note(member);
+  }
+}
+
 }  // namespace
 
 struct Pipeline::Impl final : RequestAuthorizer {
@@ -256,19 +312,31 @@ struct Pipeline::Impl final : RequestAuthorizer {
         env(env),
         credentials(credentials),
         metrics(metrics),
-        access_log(access_log) {}
+        access_log(access_log),
+        auditor(env->audit_log) {}
 
   const Registry& registry;
   ServiceEnvironment* env;
   auth::CredentialStore* credentials;
   Metrics* metrics;
   AccessLog* access_log;
+  Auditor auditor;
   std::atomic<bool> ready{false};
   iam::Authority authority{env};
 
   // Steps 2-8 for an API request. On error, returns the Status to encode.
   Status Process(http::Request& req, RequestContext& ctx, Route& route,
-                 const OperationSpec** op_out, http::Response* resp);
+                 const OperationSpec** op_out, http::Response* resp, AuditFacts* facts);
+  // The request's input and output as its audit record holds them.
+  void NoteInput(const ServiceModel& model, const protocol::OperationModel& op, const Json& input,
+                 AuditFacts* facts) const {
+    if (auditor.enabled()) AppendAuditValue(op.input(), input, &facts->request_parameters);
+  }
+  void NoteOutput(const protocol::OperationModel& op, const Json& output, AuditFacts* facts) const {
+    if (auditor.enabled() && facts->mutates) {
+      AppendAuditValue(op.output(), output, &facts->response_elements);
+    }
+  }
   // The operation's authorization by the IAM policy engine: the root user may do
   // everything in its account; everyone else needs a policy that allows the request.
   // With `use_only`, only that further resource is evaluated, with the request's
@@ -300,7 +368,12 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
   // The root user may do everything in its account, but where a resource policy binds it.
   // A KMS key's policy binds the root user whichever service uses the key (use_only).
   const bool root = ctx.caller.type == Principal::Type::kRoot;
-  if (root && !service.resource_policy_binds_root && !use_only) return Status::Ok();
+  if (root && !service.resource_policy_binds_root && !use_only) {
+    if (op.resource_pattern != "*" && auditor.enabled()) {
+      NoteResource(ctx, ExpandPattern(op.resource_pattern, ctx, input));
+    }
+    return Status::Ok();
+  }
 
   ASSIGN_OR_RETURN(std::shared_ptr<const iam::PrincipalPolicies> policies,
                    root ? RootPolicies() : authority.PoliciesOf(ctx.caller));
@@ -375,6 +448,10 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
     RETURN_IF_ERROR(service.complete_authorization(ctx, op, input, &authz));
   }
 
+  if (request.resource != "*") NoteResource(ctx, request.resource);
+  for (const AuthorizationRequest::OtherResource& other : authz.other_resources) {
+    NoteResource(ctx, other.resource);
+  }
   set.resource = authz.resource_policy.get();
   if (!Allowed(set, request, authz.grant)) return Denied(ctx, request, set);
   for (std::string& action : authz.additional_actions) {
@@ -387,7 +464,8 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
 }
 
 Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& route,
-                               const OperationSpec** op_out, http::Response* resp) {
+                               const OperationSpec** op_out, http::Response* resp,
+                               AuditFacts* facts) {
   const auto& models = protocol::ModelRegistry::Instance();
 
   // 2. Route by X-Amz-Target (JSON protocol) before anything else.
@@ -423,9 +501,21 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
           ctx.operation = name;
           ctx.region = "us-east-1";  // the STS global endpoint's region
           *op_out = op;
+          facts->event_source = "sts.amazonaws.com";
+          facts->known_operation = true;
+          facts->mutates = op->mutates == Mutates::kYes;
+          NoteInput(*sts, *decoded->operation, decoded->input, facts);
+          if (auto role = decoded->input.find("RoleArn");
+              role != decoded->input.end() && role->is_string()) {
+            NoteResource(ctx, role->get_ref<const std::string&>());
+            std::string_view account = AccountOfArn(role->get_ref<const std::string&>());
+            if (ids::IsAccountId(account)) facts->account = std::string(account);
+          }
           RETURN_IF_ERROR(protocol::ValidateInput(*sts, *decoded->operation, decoded->input));
           ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded->input));
           protocol::JsonWiper wipe_output(output);
+          facts->unsigned_identity = UnsignedCallerIdentity(name, output);
+          NoteOutput(*decoded->operation, output, facts);
           protocol::EncodeResult(*sts, *decoded->operation, output, ctx.request_id, resp);
           return Status::Ok();
         }
@@ -436,9 +526,13 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   // 3. Authentication (the credential scope also names the service for Query and
   // REST-JSON requests).
   ASSIGN_OR_RETURN(sigv4::ParsedAuth auth, sigv4::Parse(req));
+  facts->access_key_id = auth.access_key_id;
   if (!route.model) {
     route.model = models.FindBySigningName(auth.service);
     if (route.model) route.protocol = route.model->protocol();
+  }
+  if (route.model) {
+    facts->event_source = std::string(route.model->endpoint_prefix()) + ".amazonaws.com";
   }
   if (!route.model) {
     return Status(
@@ -455,6 +549,10 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
     return Status(ErrorKind::kInvalidClientTokenId,
                   std::string(LookupError(ErrorKind::kInvalidClientTokenId).default_message));
   }
+  // The key's owner is known from here: a request that fails to prove it is recorded
+  // in the owner's account, with the identity it claimed.
+  ctx.caller = principal;
+  ctx.region = auth.region;
   RETURN_IF_ERROR(sigv4::Verify(req, auth, *signing_key));
   if (principal.temporary()) {
     RETURN_IF_ERROR(
@@ -467,7 +565,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   credentials->NoteUse(auth.access_key_id, env->now_unix(), route.model->signing_name(),
                        auth.region);
   ctx.caller = std::move(principal);
-  ctx.region = auth.region;
+  facts->authenticated = true;
   ctx.service = std::string(route.model->name());
 
   // 4. Decode, now that the caller is known, and find the operation's row.
@@ -488,6 +586,9 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
                   "Operation " + ctx.operation + " is not supported by Bulwark yet.");
   }
   *op_out = op;
+  facts->known_operation = true;
+  facts->mutates = op->mutates == Mutates::kYes;
+  NoteInput(*route.model, *decoded.operation, decoded.input, facts);
 
   // 5. Validation against the model.
   RETURN_IF_ERROR(protocol::ValidateInput(*route.model, *decoded.operation, decoded.input));
@@ -500,6 +601,8 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   // 7. The handler.
   ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded.input));
   protocol::JsonWiper wipe_output(output);
+  NoteOutput(*decoded.operation, output, facts);
+  if (facts->mutates) NoteCreatedResources(ctx, output);
 
   // 8. Encode.
   protocol::EncodeResult(*route.model, *decoded.operation, output, ctx.request_id, resp);
@@ -542,8 +645,9 @@ http::Response Pipeline::Handle(http::Request& req) {
   Route route;
   const OperationSpec* op = nullptr;
   Status st;
+  AuditFacts facts;
   try {
-    st = impl_->Process(req, ctx, route, &op, &resp);
+    st = impl_->Process(req, ctx, route, &op, &resp, &facts);
   } catch (const std::exception& e) {
     // A handler's bug must cost one request, not the server.
     st = Status(ErrorKind::kInternalFailure, std::string("uncaught exception: ") + e.what());
@@ -558,6 +662,29 @@ http::Response Pipeline::Handle(http::Request& req) {
     protocol::EncodeError(route.model, route.protocol, st, ctx.request_id, &resp);
     if (!ctx.encoded_authorization_message.empty()) {
       resp.SetHeader(kAuthorizationMessageHeader, ctx.encoded_authorization_message);
+    }
+  }
+
+  // 10. The audit record, durable before the response of a mutating call is sent.
+  if (impl_->auditor.enabled()) {
+    if (ctx.operation.empty() && route.model) ctx.operation = UndecodedOperation(req, *route.model);
+    facts.error_code = ErrorCodeOf(st, route.protocol);
+    if (!st.ok()) {
+      facts.error_message =
+          st.kind() == ErrorKind::kInternalFailure
+              ? std::string(LookupError(ErrorKind::kInternalFailure).default_message)
+              : st.message();
+    }
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    Status audited = impl_->auditor.Record(ctx, facts, now_ms);
+    if (!audited.ok()) {
+      std::fprintf(stderr, "bulwark: audit record of request %s not written: %s\n",
+                   ctx.request_id.c_str(), audited.message().c_str());
+      st = Status(ErrorKind::kInternalFailure, audited.message());
+      resp = http::Response();
+      protocol::EncodeError(route.model, route.protocol, st, ctx.request_id, &resp);
     }
   }
 
@@ -596,6 +723,23 @@ http::Response Pipeline::Reject(const http::Request& req, const Status& why) {
   protocol::EncodeError(route.model, route.model ? route.model->protocol() : route.protocol, why,
                         request_id, &resp);
   impl_->metrics->Record("", nullptr, resp.status, std::chrono::nanoseconds(0));
+  if (impl_->auditor.enabled()) {
+    // Refused before it was read: nothing is known of the caller or the operation.
+    RequestContext ctx;
+    ctx.request_id = request_id;
+    ctx.source_ip = req.remote_addr;
+    ctx.user_agent = std::string(req.Header("User-Agent"));
+    AuditFacts facts;
+    if (route.model) {
+      facts.event_source = std::string(route.model->endpoint_prefix()) + ".amazonaws.com";
+    }
+    facts.error_code = ErrorCodeOf(why, route.protocol);
+    facts.error_message = why.message();
+    (void)impl_->auditor.Record(ctx, facts,
+                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+  }
   AccessRecord rec;
   rec.request_id = request_id;
   rec.remote_addr = req.remote_addr;

@@ -34,6 +34,9 @@ struct Policy;
 namespace iam {
 class Authority;
 }  // namespace iam
+namespace cloudtrail {
+class EventLog;
+}  // namespace cloudtrail
 
 // Process-wide services a handler may use. Owned by the server.
 struct ServiceEnvironment {
@@ -59,6 +62,9 @@ struct ServiceEnvironment {
   // Asks for a maintenance pass now (set by the server's maintenance thread; may be
   // empty): a request that made work due at once, such as a rotation, calls it.
   std::function<void()> wake_maintenance;
+  // The journal of audit events (null: auditing off): written by the request pipeline,
+  // read by CloudTrail.
+  cloudtrail::EventLog* audit_log = nullptr;
 };
 
 using Json = nlohmann::json;
@@ -128,6 +134,8 @@ struct RequestContext {
   std::string encoded_authorization_message;
   // Set by the pipeline once the operation is authorized (RequestAuthorizer).
   RequestAuthorizer* authorizer = nullptr;
+  // The ARNs of the resources the request was authorized on, for its audit record.
+  std::vector<std::string> resource_arns;
 };
 
 using OperationHandler = Result<Json> (*)(RequestContext& ctx, const Json& input);

@@ -1,0 +1,105 @@
+#include "core/json_text.h"
+
+#include <ctime>
+
+namespace bulwark {
+namespace {
+
+// The length of the valid UTF-8 sequence starting at s[i], or 0 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF).
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        out.append("\\ufffd");
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7f) {
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+void AppendDecimal(std::string& out, int64_t value, int width) {
+  char digits[24];
+  int n = 0;
+  uint64_t v = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (value < 0) out.push_back('-');
+  for (int i = n; i < width; ++i) out.push_back('0');
+  while (n > 0) out.push_back(digits[--n]);
+}
+
+void AppendIsoTime(std::string& out, int64_t unix_seconds, int millis) {
+  std::time_t secs = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  AppendDecimal(out, tm.tm_year + 1900, 4);
+  out.push_back('-');
+  AppendDecimal(out, tm.tm_mon + 1, 2);
+  out.push_back('-');
+  AppendDecimal(out, tm.tm_mday, 2);
+  out.push_back('T');
+  AppendDecimal(out, tm.tm_hour, 2);
+  out.push_back(':');
+  AppendDecimal(out, tm.tm_min, 2);
+  out.push_back(':');
+  AppendDecimal(out, tm.tm_sec, 2);
+  if (millis >= 0) {
+    out.push_back('.');
+    AppendDecimal(out, millis % 1000, 3);
+  }
+  out.push_back('Z');
+}
+
+}  // namespace bulwark
