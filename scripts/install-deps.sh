@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build ccache pkg-config libboost-dev libssl-dev libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libxmlsec1-dev
-  libre2-dev libpq-dev)
+  libre2-dev libpq-dev zlib1g-dev)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev python3 python3-boto3
   python3-pytest awscli openssl oathtool zbar-tools xmlsec1 faketime postgresql)
 bench_pkgs=(libbenchmark-dev wrk nginx-light python3 python3-boto3)

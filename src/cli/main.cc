@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -17,6 +18,8 @@
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "server/registry.h"
+#include "services/cloudtrail/common.h"
+#include "services/cloudtrail/delivery.h"
 #include "services/cloudtrail/event_log.h"
 #include "storage/kv.h"
 
@@ -35,8 +38,11 @@ struct ServeFlags {
   size_t max_connections = 4096;
   int header_timeout = 30;
   int body_timeout = 60;
-  int maintenance_interval = 10;  // seconds between maintenance passes
-  std::string audit = "on";       // "off": no audit records (event history stays empty)
+  int maintenance_interval = 10;      // seconds between maintenance passes
+  std::string trail_bucket_dir;       // default: <data-dir>/cloudtrail/buckets
+  int trail_delivery_interval = 300;  // seconds between log file deliveries
+  int trail_digest_interval = 3600;   // seconds between digest files
+  std::string audit = "on";           // "off": no audit records (event history stays empty)
 };
 
 bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
@@ -128,6 +134,10 @@ int Serve(const ServeFlags& flags) {
     audit_log = std::move(opened).value();
     env.audit_log = audit_log.get();
   }
+  env.trail_bucket_dir =
+      flags.trail_bucket_dir.empty() ? dir->path + "/cloudtrail/buckets" : flags.trail_bucket_dir;
+  env.trail_delivery_interval = flags.trail_delivery_interval;
+  env.trail_digest_interval = flags.trail_digest_interval;
   env.now_unix = [] {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -239,6 +249,75 @@ int ListAccounts(const std::string& data_dir_path) {
   return 0;
 }
 
+// "2026-12-03", "2026-12-03T18:00:00Z" or Unix seconds; -1 when it is none of them.
+int64_t ParseTime(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    return std::stoll(text);
+  }
+  std::tm tm{};
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                      &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+  if (n != 3 && n != 6) return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+struct VerifyFlags {
+  std::string data_dir = "./data";
+  std::string trail;
+  std::string start_time;
+  std::string bucket_dir;  // default: DATA_DIR/cloudtrail/buckets
+};
+
+// `bulwark trail verify`: AWS's log file validation over a trail's delivered files.
+// Prints a line per file and a summary; exits 1 on any missing, added or modified file.
+int TrailVerify(const VerifyFlags& flags) {
+  using bulwark::Json;
+  auto dir = OpenExisting(flags.data_dir);
+  if (!dir) return 2;
+  int64_t start = 0;
+  if (!flags.start_time.empty() && (start = ParseTime(flags.start_time)) < 0) {
+    std::fprintf(stderr, "bulwark: --start-time wants YYYY-MM-DD[THH:MM:SSZ] or Unix seconds\n");
+    return 2;
+  }
+  auto rows = dir->store->Scan(bulwark::cloudtrail::kTrailPrefix);
+  if (!rows.ok()) {
+    std::fprintf(stderr, "bulwark: %s\n", rows.status().message().c_str());
+    return 2;
+  }
+  std::vector<Json> matches;
+  for (const auto& row : *rows) {
+    Json trail = Json::parse(row.value, nullptr, false);
+    if (trail.is_object() &&
+        (trail.value("Name", "") == flags.trail || trail.value("TrailARN", "") == flags.trail)) {
+      matches.push_back(std::move(trail));
+    }
+  }
+  if (matches.size() != 1) {
+    std::fprintf(stderr,
+                 matches.empty() ? "bulwark: no trail %s in %s\n"
+                                 : "bulwark: several trails are named %s in %s: give its ARN\n",
+                 flags.trail.c_str(), flags.data_dir.c_str());
+    return 2;
+  }
+  if (!matches[0].value("LogFileValidationEnabled", false)) {
+    std::fprintf(stderr, "bulwark: trail %s does not have log file validation enabled\n",
+                 flags.trail.c_str());
+    return 2;
+  }
+  auto keys = bulwark::cloudtrail::DigestPublicKeys(*dir->store);
+  if (!keys.ok()) {
+    std::fprintf(stderr, "bulwark: %s\n", keys.status().message().c_str());
+    return 2;
+  }
+  const std::string buckets =
+      flags.bucket_dir.empty() ? dir->path + "/cloudtrail/buckets" : flags.bucket_dir;
+  auto result = bulwark::cloudtrail::VerifyTrail(matches[0], *keys, buckets, start);
+  for (const std::string& line : result.lines) std::printf("%s\n", line.c_str());
+  return result.problems == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -309,6 +388,23 @@ int main(int argc, char** argv) {
       ->envname("BULWARK_AUDIT")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
+  serve
+      ->add_option("--trail-bucket-dir", flags.trail_bucket_dir,
+                   "Where trails deliver: one directory per S3 bucket (default: "
+                   "DATA_DIR/cloudtrail/buckets)")
+      ->envname("BULWARK_TRAIL_BUCKET_DIR");
+  serve
+      ->add_option("--trail-delivery-interval", flags.trail_delivery_interval,
+                   "Seconds between a trail's log file deliveries")
+      ->envname("BULWARK_TRAIL_DELIVERY_INTERVAL")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve
+      ->add_option("--trail-digest-interval", flags.trail_digest_interval,
+                   "Seconds between a trail's digest files (log file validation)")
+      ->envname("BULWARK_TRAIL_DIGEST_INTERVAL")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   auto* admin = app.add_subcommand("admin", "Operator tasks on a data directory");
   admin->require_subcommand(1);
   std::string admin_data_dir = "./data";
@@ -324,8 +420,24 @@ int main(int argc, char** argv) {
   list_accounts->add_option("--data-dir", admin_data_dir, "Data directory")
       ->envname("BULWARK_DATA_DIR")
       ->capture_default_str();
+  auto* trail = app.add_subcommand("trail", "Offline tools for CloudTrail trails");
+  trail->require_subcommand(1);
+  VerifyFlags verify_flags;
+  auto* verify = trail->add_subcommand(
+      "verify", "Validate a trail's log and digest files (exit 1 on any problem)");
+  verify->add_option("--data-dir", verify_flags.data_dir, "Data directory")
+      ->envname("BULWARK_DATA_DIR")
+      ->capture_default_str();
+  verify->add_option("--trail", verify_flags.trail, "The trail's name or ARN")->required();
+  verify->add_option("--start-time", verify_flags.start_time,
+                     "Check from this time on (YYYY-MM-DD[THH:MM:SSZ] or Unix seconds)");
+  verify
+      ->add_option("--bucket-dir", verify_flags.bucket_dir,
+                   "The server's --trail-bucket-dir (default: DATA_DIR/cloudtrail/buckets)")
+      ->envname("BULWARK_TRAIL_BUCKET_DIR");
   auto* version = app.add_subcommand("version", "Print the version");
   CLI11_PARSE(app, argc, argv);
+  if (verify->parsed()) return TrailVerify(verify_flags);
   if (create_account->parsed()) return CreateAccount(admin_data_dir, profile);
   if (list_accounts->parsed()) return ListAccounts(admin_data_dir);
   if (version->parsed()) {

@@ -65,6 +65,11 @@ struct ServiceEnvironment {
   // The journal of audit events (null: auditing off): written by the request pipeline,
   // read by CloudTrail.
   cloudtrail::EventLog* audit_log = nullptr;
+  // CloudTrail trails: the directory standing for S3, one subdirectory per bucket, and how
+  // often log files and digest files are delivered (seconds).
+  std::string trail_bucket_dir;
+  int64_t trail_delivery_interval = 300;
+  int64_t trail_digest_interval = 3600;
 };
 
 using Json = nlohmann::json;

@@ -166,6 +166,21 @@ def test_an_operators_executable_follows_the_four_steps(make_server, data_dir, t
     assert sm.get_secret_value(SecretId="fragile")["SecretString"] == "keep-me"
     assert sm.get_secret_value(SecretId="fragile", VersionStage="AWSPENDING")["VersionId"] == token
     assert "LastRotatedDate" not in sm.describe_secret(SecretId="fragile")
+    # The failure is in the audit trail, as AWS's RotationFailed service event.
+    ct = server.client("cloudtrail")
+
+    def service_events(name):
+        return [json.loads(e["CloudTrailEvent"]) for e in ct.lookup_events(LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": name}])["Events"]]
+    fragile_arn = sm.describe_secret(SecretId="fragile")["ARN"]
+    failed = service_events("RotationFailed")
+    assert [e["additionalEventData"]["SecretId"] for e in failed] == [fragile_arn]
+    assert failed[0]["eventType"] == "AwsServiceEvent"
+    assert failed[0]["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
+    assert failed[0]["serviceEventDetails"]["step"] == "testSecret"
+    assert [e["additionalEventData"]["SecretId"] for e in service_events("RotationSucceeded")] \
+        == [arn]
+    assert len(service_events("RotationStarted")) == 2
     err = error_of(sm.rotate_secret, SecretId="fragile",
                    RotationLambdaARN=lambda_arn(server, "my-rotator"),
                    ClientRequestToken="a" * 32)

@@ -403,6 +403,15 @@ Status EventLog::ScanForward(const Position& from, const Visitor& fn) const {
   return Status::Ok();
 }
 
+Result<Position> EventLog::End() const {
+  ASSIGN_OR_RETURN(std::vector<std::string> segments, Segments());
+  if (segments.empty()) return Position{};
+  struct stat st {};
+  const std::string path = dir_ + "/" + segments.back();
+  if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
+  return Position{segments.back(), static_cast<uint64_t>(st.st_size)};
+}
+
 Status EventLog::Prune(int64_t before_ms) {
   // A segment holds its hour's events (and a few late ones of the hour before): it is
   // old once the hour after it has ended.

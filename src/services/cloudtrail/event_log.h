@@ -112,6 +112,8 @@ class EventLog {
   // Oldest first: the events at or after `from` (an empty segment: the start). `at` is
   // the position after the event's line.
   Status ScanForward(const Position& from, const Visitor& fn) const;
+  // The position after the last event written (Flush first for all appended).
+  Result<Position> End() const;
   // Deletes the segments of hours that ended before `before_ms`.
   Status Prune(int64_t before_ms);
 

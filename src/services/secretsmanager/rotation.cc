@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "auth/ids.h"
+#include "services/cloudtrail/service_event.h"
 #include "services/iam/common.h"
 #include "services/secretsmanager/common.h"
 #include "services/secretsmanager/handlers.h"
@@ -208,10 +209,10 @@ Status Unschedule(storage::Transaction& txn, Json& secret) {
   return Status::Ok();
 }
 
-// The dates a rotation attempt leaves: LastRotatedDate when it rotated, and the next
-// rotation of the schedule (a failed one is tried again then, as AWS tries again).
-Status AfterRotation(RequestContext& ctx, const std::string& arn, const std::string& token,
-                     bool rotated) {
+// The dates a rotation attempt leaves (and whether it rotated): LastRotatedDate when it rotated,
+// and the next rotation of the schedule (a failed one is tried again then, as AWS tries again).
+Result<bool> AfterRotation(RequestContext& ctx, const std::string& arn, const std::string& token,
+                           bool rotated) {
   const int64_t now = iam::Now(ctx);
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json secret, LoadSecret(*txn, ctx, arn));
@@ -240,15 +241,35 @@ Status AfterRotation(RequestContext& ctx, const std::string& arn, const std::str
     }
   }
   RETURN_IF_ERROR(SaveSecret(*txn, secret));
-  return txn->Commit();
+  RETURN_IF_ERROR(txn->Commit());
+  return rotated;
 }
 
 // One rotation of the secret `arn` to the version `token`: the four steps, then the
 // rotation dates. A failed step stops it; AWSCURRENT stays where it was.
+// A rotation's progress in the audit trail, as AWS's Secrets Manager records it.
+void RecordRotation(const RequestContext& ctx, const std::string& arn, const char* name,
+                    Json details = nullptr) {
+  cloudtrail::ServiceEvent e;
+  e.account = ctx.caller.account_id;
+  e.region = ctx.region;
+  e.event_source = "secretsmanager.amazonaws.com";
+  e.event_name = name;
+  e.resources = {{"AWS::SecretsManager::Secret", arn}};
+  e.additional_event_data = {{"SecretId", arn}};
+  e.service_event_details = std::move(details);
+  Status st = cloudtrail::RecordServiceEvent(ctx.env->audit_log, e);
+  if (!st.ok()) {
+    std::fprintf(stderr, "bulwark: audit event %s of %s not written: %s\n", name, arn.c_str(),
+                 st.message().c_str());
+  }
+}
+
 Status Rotate(RequestContext& ctx, const std::string& arn, const std::string& token,
               const Function& f) {
   RequestContext svc = ctx;
   svc.authorizer = &TheService();
+  RecordRotation(ctx, arn, "RotationStarted");
   for (std::string_view step : kSteps) {
     const Json event = {{"SecretId", arn}, {"ClientRequestToken", token}, {"Step", step}};
     Status st;
@@ -267,11 +288,23 @@ Status Rotate(RequestContext& ctx, const std::string& arn, const std::string& to
       std::fprintf(stderr, "bulwark: rotation of %s to version %s failed at %.*s: %s\n",
                    arn.c_str(), token.c_str(), static_cast<int>(step.size()), step.data(),
                    st.message().c_str());
-      RETURN_IF_ERROR(AfterRotation(ctx, arn, token, /*rotated=*/false));
+      RecordRotation(ctx, arn, "RotationFailed",
+                     {{"step", step}, {"versionId", token}, {"failureReason", st.message()}});
+      RETURN_IF_ERROR(AfterRotation(ctx, arn, token, /*rotated=*/false).status());
       return st;
     }
   }
-  return AfterRotation(ctx, arn, token, /*rotated=*/true);
+  Result<bool> rotated = AfterRotation(ctx, arn, token, /*rotated=*/true);
+  if (!rotated.ok()) return rotated.status();
+  if (*rotated) {
+    RecordRotation(ctx, arn, "RotationSucceeded", {{"versionId", token}});
+  } else {
+    RecordRotation(ctx, arn, "RotationFailed",
+                   {{"step", "finishSecret"},
+                    {"versionId", token},
+                    {"failureReason", "finishSecret did not make the new version AWSCURRENT"}});
+  }
+  return Status::Ok();
 }
 
 }  // namespace
