@@ -66,7 +66,8 @@ def test_records_for_each_kind_of_caller_and_outcome(server):
     iam = server.client("iam")
     alice = make_user(server, "alice",
                       {"Effect": "Allow", "Action": ["kms:CreateKey", "kms:DescribeKey",
-                                                     "sts:GetSessionToken", "sts:AssumeRole"],
+                                                     "kms:ListAliases", "sts:GetSessionToken",
+                                                     "sts:AssumeRole", "sts:GetFederationToken"],
                        "Resource": "*"})
     role_arn = iam.create_role(RoleName="auditor", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{
@@ -87,6 +88,12 @@ def test_records_for_each_kind_of_caller_and_outcome(server):
                                                      RoleSessionName="audit-s1")["Credentials"]
     server.client("kms", creds["AccessKeyId"], creds["SecretAccessKey"],
                   creds["SessionToken"]).list_keys()
+    # A federated user.
+    fed = server.client("sts", *alice).get_federation_token(
+        Name="fed-bob", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "kms:ListAliases", "Resource": "*"}]}))["Credentials"]
+    server.client("kms", fed["AccessKeyId"], fed["SecretAccessKey"],
+                  fed["SessionToken"]).list_aliases()
     # A wrong secret for a real key, and a key that does not exist.
     bad = server.client("kms", alice[0], "x" * 40)
     assert error_of(bad.list_keys)["Error"]["Code"] == "InvalidSignatureException"
@@ -137,6 +144,17 @@ def test_records_for_each_kind_of_caller_and_outcome(server):
     assert assumed["responseElements"]["credentials"]["sessionToken"] == \
         "HIDDEN_DUE_TO_SECURITY_REASONS"
     assert creds["SessionToken"] not in json.dumps(assumed)
+
+    federated = by_name(server, "ListAliases")[0]
+    ident = federated["userIdentity"]
+    assert ident["type"] == "FederatedUser"
+    assert ident["arn"] == f"arn:aws:sts::{acct}:federated-user/fed-bob"
+    assert ident["principalId"] == f"{acct}:fed-bob"
+    assert ident["sessionContext"]["sessionIssuer"] == {
+        "type": "IAMUser", "arn": f"arn:aws:iam::{acct}:user/alice", "accountId": acct,
+        "userName": "alice"}
+    assert lookup(server, LookupAttributes=[{"AttributeKey": "Username",
+                                             "AttributeValue": "fed-bob"}])
 
     # A real key with a bad signature: recorded in its account, with the identity it claimed.
     failed = [x for x in by_name(server, "ListKeys") if x.get("errorCode")]

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <optional>
 
 namespace bulwark::cloudtrail {
@@ -42,6 +43,17 @@ Status Error(std::string code, std::string message) {
 Status TrailNotFound(std::string_view account, std::string_view name) {
   return Error("TrailNotFoundException",
                "Unknown trail: " + std::string(name) + " for the user: " + std::string(account));
+}
+
+Status InvalidTimeRange() {
+  return Error("InvalidTimeRangeException",
+               "Start time must be earlier than end time: specify a valid time range.");
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Status CheckTrailName(std::string_view name) {

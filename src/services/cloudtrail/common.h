@@ -33,6 +33,11 @@ inline constexpr size_t kMaxTags = 50;
 // A CloudTrail error (HTTP 400, the code as the model's shape name).
 Status Error(std::string code, std::string message);
 Status TrailNotFound(std::string_view account, std::string_view name);
+// A StartTime after the EndTime (LookupEvents, ListPublicKeys).
+Status InvalidTimeRange();
+
+// The wall clock, in milliseconds since the epoch (audit events carry real time).
+int64_t NowMs();
 
 // AWS's rules for trail names (3-128 of letters, digits, '.', '_', '-', starting and
 // ending with a letter or digit, no two of '.', '_', '-' together, not an IP address):

@@ -33,12 +33,6 @@ constexpr size_t kMaxRecordsPerFile = 5000;
 constexpr size_t kMaxEventsPerPass = 200000;
 constexpr char kAlphanumeric[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Iso(int64_t seconds) {
   std::string s;
   AppendIsoTime(s, seconds);
@@ -466,8 +460,7 @@ Result<Json> ListPublicKeys(RequestContext& ctx, const Json& input) {
   const int64_t end =
       input.contains("EndTime") ? static_cast<int64_t>(input["EndTime"].get<double>()) : now;
   if (start > end) {
-    return Error("InvalidTimeRangeException",
-                 "Start time must be earlier than end time: specify a valid time range.");
+    return InvalidTimeRange();
   }
   if (input.contains("NextToken")) return Error("InvalidTokenException", "Invalid token.");
   ASSIGN_OR_RETURN(std::vector<Json> keys, DigestPublicKeys(*ctx.env->store));

@@ -15,12 +15,6 @@ constexpr int64_t kDayMs = 24 * 3600 * 1000;
 constexpr int64_t kHourMs = 3600 * 1000;
 constexpr size_t kDefaultMaxResults = 50;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The part of an ARN after its last '/' or ':' (a key id, a user name).
 std::string_view ShortName(std::string_view arn) {
   size_t cut = arn.find_last_of("/:");
@@ -103,8 +97,7 @@ Result<Json> LookupEvents(RequestContext& ctx, const Json& input) {
   // Both given out of order is an error; a StartTime after the default EndTime (now)
   // finds nothing.
   if (has_start && has_end && start_ms > end_ms) {
-    return Error("InvalidTimeRangeException",
-                 "Start time must be earlier than end time: specify a valid time range.");
+    return InvalidTimeRange();
   }
   size_t max_results = kDefaultMaxResults;
   if (auto it = input.find("MaxResults"); it != input.end()) {

@@ -1,17 +1,14 @@
 #include "services/cloudtrail/service_event.h"
 
-#include <chrono>
-
 #include "auth/ids.h"
 #include "core/json_text.h"
+#include "services/cloudtrail/common.h"
 
 namespace bulwark::cloudtrail {
 
 Status RecordServiceEvent(EventLog* log, const ServiceEvent& se) {
   if (!log) return Status::Ok();
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = NowMs();
   Event e;
   e.index.time_ms = now_ms;
   e.index.account = se.account;

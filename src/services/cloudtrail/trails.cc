@@ -151,12 +151,6 @@ Result<std::vector<Json>> TrailsSeenIn(storage::Transaction& txn, const RequestC
   return out;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Reads, changes and writes back the trail `name` names, in its home Region.
 template <typename Fn>
 Result<Json> ChangeTrail(RequestContext& ctx, std::string_view name, Fn&& change) {
