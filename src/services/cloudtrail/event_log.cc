@@ -23,6 +23,8 @@ constexpr size_t kChunk = 256 * 1024;
 constexpr size_t kMaxLine = 8 * 1024 * 1024;
 // Failures kept for the durable appends still waiting to learn of them.
 constexpr size_t kKeptFailures = 1024;
+// Events waiting to be written at most, before non-durable appends wait for the disk.
+constexpr size_t kMaxPending = 65536;
 
 Status Errno(const std::string& what) {
   return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
@@ -125,9 +127,14 @@ void AppendEventLine(const Event& event, std::string* out) {
     AppendIndexField(out, x.resources[i].name);
   }
   out->push_back('\t');
-  // The record is one line of JSON; a newline in it (never written by the server) would
-  // split the line, so it is replaced all the same.
-  for (char c : event.record) out->push_back(c == '\n' || c == '\r' ? ' ' : c);
+  // The record is one line of JSON (its writers escape newlines); one that is not would
+  // split the line, so its newlines are replaced all the same.
+  const size_t start = out->size();
+  out->append(event.record);
+  for (size_t at = out->find_first_of("\n\r", start); at != std::string::npos;
+       at = out->find_first_of("\n\r", at + 1)) {
+    (*out)[at] = ' ';
+  }
   out->push_back('\n');
 }
 
@@ -192,6 +199,8 @@ Status EventLog::Append(Event event, bool durable) {
   pending_.push_back(std::move(event));
   const uint64_t seq = ++appended_;
   if (!durable) {
+    // Memory is bounded: past kMaxPending events (a disk that stalls), appends wait.
+    if (pending_.size() >= kMaxPending) return WaitWritten(lock, seq);
     if (pending_.size() >= 4096) wake_.notify_one();
     return Status::Ok();
   }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "server/access_log.h"
 #include "server/bootstrap.h"
 #include "server/metrics.h"
+#include "services/cloudtrail/event_log.h"
 #include "storage/kv.h"
 
 namespace bulwark::server {
@@ -52,7 +54,8 @@ class PipelineTest : public ::testing::Test {
   }
 
   // A Query request signed in the Authorization header.
-  http::Request SignedStsRequest(std::string body, const std::string& secret, int64_t when = kNow) {
+  http::Request SignedStsRequest(std::string body, const std::string& secret, int64_t when = kNow,
+                                 const char* service = "sts") {
     http::Request req;
     req.method = "POST";
     req.target = "/";
@@ -60,7 +63,7 @@ class PipelineTest : public ::testing::Test {
     req.remote_addr = "127.0.0.1";
     req.headers = {{"Host", "127.0.0.1:4566"},
                    {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    sigv4::SignRequest(&req, data_.root_access_key_id, secret, "us-east-1", "sts", when);
+    sigv4::SignRequest(&req, data_.root_access_key_id, secret, "us-east-1", service, when);
     return req;
   }
 
@@ -83,6 +86,34 @@ TEST_F(PipelineTest, GetCallerIdentityAnswersWithTheRootUser) {
   EXPECT_EQ(resp.Header("x-amzn-RequestId").size(), 36u);
   EXPECT_NE(metrics_->Render().find("operation=\"GetCallerIdentity\",code=\"2xx\"} 1"),
             std::string::npos);
+}
+
+// A mutating call whose audit record cannot be written fails, with InternalFailure; a
+// read's record is written later, so the read answers.
+TEST_F(PipelineTest, MutationFailsWhenItsAuditRecordCannotBeWritten) {
+  auto journal = cloudtrail::EventLog::Open({(dir_ / "events").string()});
+  ASSERT_TRUE(journal.ok());
+  env_.audit_log = journal->get();
+  pipeline_ = std::make_unique<Pipeline>(Registry::Default(), &env_, data_.credentials.get(),
+                                         metrics_.get(), log_.get());
+  pipeline_->SetReady(true);
+  // This hour's journal file (and the next's) cannot be opened: they are directories.
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (int64_t h : {0, 1}) {
+    std::filesystem::create_directories(dir_ / "events" /
+                                        cloudtrail::EventLog::SegmentOf(now_ms + h * 3600000));
+  }
+  http::Request read = SignedStsRequest("Action=GetCallerIdentity&Version=2011-06-15", secret_);
+  EXPECT_EQ(pipeline_->Handle(read).status, 200);
+  http::Request write =
+      SignedStsRequest("Action=CreateUser&Version=2010-05-08&UserName=u1", secret_, kNow, "iam");
+  http::Response resp = pipeline_->Handle(write);
+  EXPECT_EQ(resp.status, 500) << resp.body;
+  EXPECT_NE(resp.body.find("InternalFailure"), std::string::npos) << resp.body;
+  pipeline_.reset();
+  env_.audit_log = nullptr;
 }
 
 TEST_F(PipelineTest, WrongSecretIsRefused) {
@@ -114,8 +145,8 @@ TEST_F(PipelineTest, UnsignedRequestIsRefused) {
 }
 
 TEST_F(PipelineTest, UnimplementedOperationOfAKnownServiceIsInvalidAction) {
-  http::Request req =
-      SignedStsRequest("Action=AssumeRoot&Version=2011-06-15&TargetPrincipal=123456789012", secret_);
+  http::Request req = SignedStsRequest(
+      "Action=AssumeRoot&Version=2011-06-15&TargetPrincipal=123456789012", secret_);
   http::Response resp = pipeline_->Handle(req);
   EXPECT_EQ(resp.status, 400);
   EXPECT_NE(resp.body.find("<Code>InvalidAction</Code>"), std::string::npos);
