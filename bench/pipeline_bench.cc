@@ -19,6 +19,7 @@
 #include "server/bootstrap.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
+#include "services/cloudtrail/event_log.h"
 
 namespace bulwark {
 namespace {
@@ -142,6 +143,15 @@ struct Fixture {
     metrics = std::make_unique<server::Metrics>(server::Registry::Default());
     pipeline = std::make_unique<server::Pipeline>(server::Registry::Default(), &env,
                                                   data.credentials.get(), metrics.get(), log.get());
+    // The same server state behind a second pipeline that audits every request.
+    audited_env.store = data.store.get();
+    audited_env.sealer = data.sealer.get();
+    audited_env.credentials = data.credentials.get();
+    audited_env.now_unix = Now;
+    journal = std::move(cloudtrail::EventLog::Open({(dir / "events").string()})).value();
+    audited_env.audit_log = journal.get();
+    audited = std::make_unique<server::Pipeline>(server::Registry::Default(), &audited_env,
+                                                 data.credentials.get(), metrics.get(), log.get());
     root_secret = std::string(data.new_root_secret.view());
     request = StsRequest(data.root_access_key_id, root_secret);
     // An IAM user with 10 managed policies, through the API as a user would set it up.
@@ -186,6 +196,8 @@ struct Fixture {
   }
   ~Fixture() {
     pipeline.reset();
+    audited.reset();
+    journal.reset();
     log.reset();
     data.store.reset();
     std::filesystem::remove_all(dir);
@@ -197,6 +209,9 @@ struct Fixture {
   std::unique_ptr<server::AccessLog> log;
   std::unique_ptr<server::Metrics> metrics;
   std::unique_ptr<server::Pipeline> pipeline;
+  ServiceEnvironment audited_env;
+  std::unique_ptr<cloudtrail::EventLog> journal;
+  std::unique_ptr<server::Pipeline> audited;  // with the audit journal
   http::Request request;
   std::string root_secret;
   std::string user_key;
@@ -212,11 +227,12 @@ Fixture& SharedFixture() {
   return fixture;
 }
 
-void RunPipeline(benchmark::State& state, const http::Request& request) {
+void RunPipeline(benchmark::State& state, const http::Request& request, bool audited = false) {
   Fixture& fixture = SharedFixture();
+  server::Pipeline& pipeline = audited ? *fixture.audited : *fixture.pipeline;
   for (auto _ : state) {
     http::Request copy = request;
-    http::Response resp = fixture.pipeline->Handle(copy);
+    http::Response resp = pipeline.Handle(copy);
     if (resp.status != 200) state.SkipWithError(resp.body.c_str());
     benchmark::DoNotOptimize(resp);
   }
@@ -232,6 +248,18 @@ void BM_PipelineGetCallerIdentity(benchmark::State& state) {
   RunPipeline(state, fixture.request);
 }
 BENCHMARK(BM_PipelineGetCallerIdentity)->Threads(1)->Threads(2)->UseRealTime();
+
+// The same with its CloudTrail record written to the audit journal (the cost of auditing
+// on the request's thread; the journal's writer thread works beside it).
+void BM_PipelineGetCallerIdentityAudited(benchmark::State& state) {
+  Fixture& fixture = SharedFixture();
+  if (!fixture.error.empty()) {
+    state.SkipWithError(fixture.error.c_str());
+    return;
+  }
+  RunPipeline(state, fixture.request, /*audited=*/true);
+}
+BENCHMARK(BM_PipelineGetCallerIdentityAudited)->Threads(1)->UseRealTime();
 
 void BM_PipelineIamGetUserAsRoot(benchmark::State& state) {
   Fixture& fixture = SharedFixture();
@@ -258,14 +286,16 @@ BENCHMARK(BM_PipelineIamGetUserAsUserWith10Policies)->Threads(1)->UseRealTime();
 // A KMS request of the root user (bound by the key policy, which the pipeline
 // evaluates), body built from the fixture's keys.
 void RunKms(benchmark::State& state, std::string_view operation,
-            std::string (*body)(const Fixture&)) {
+            std::string (*body)(const Fixture&), bool audited = false) {
   Fixture& fixture = SharedFixture();
   if (!fixture.error.empty()) {
     state.SkipWithError(fixture.error.c_str());
     return;
   }
-  RunPipeline(state, KmsRequest(operation, body(fixture), fixture.data.root_access_key_id,
-                                fixture.root_secret));
+  RunPipeline(
+      state,
+      KmsRequest(operation, body(fixture), fixture.data.root_access_key_id, fixture.root_secret),
+      audited);
 }
 
 void BM_PipelineKmsEncrypt(benchmark::State& state) {
@@ -274,6 +304,16 @@ void BM_PipelineKmsEncrypt(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_PipelineKmsEncrypt)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_PipelineKmsEncryptAudited(benchmark::State& state) {
+  RunKms(
+      state, "Encrypt",
+      [](const Fixture& f) {
+        return R"({"KeyId":")" + f.symmetric_key + R"(","Plaintext":"aGVsbG8sIHdvcmxk"})";
+      },
+      /*audited=*/true);
+}
+BENCHMARK(BM_PipelineKmsEncryptAudited)->Threads(1)->UseRealTime();
 
 void BM_PipelineKmsDecrypt(benchmark::State& state) {
   RunKms(state, "Decrypt",

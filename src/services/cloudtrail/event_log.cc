@@ -23,15 +23,21 @@ constexpr size_t kChunk = 256 * 1024;
 constexpr size_t kMaxLine = 8 * 1024 * 1024;
 // Failures kept for the durable appends still waiting to learn of them.
 constexpr size_t kKeptFailures = 1024;
-// Events waiting to be written at most, before non-durable appends wait for the disk.
-constexpr size_t kMaxPending = 65536;
+// Bytes of lines waiting to be written at most, before non-durable appends wait for the
+// disk; and the amount that wakes the writer before its interval.
+constexpr size_t kMaxPendingBytes = 64u << 20;
+constexpr size_t kWakeBytes = 4u << 20;
 
 Status Errno(const std::string& what) {
   return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
 }
 
 void AppendIndexField(std::string* out, std::string_view s) {
-  for (char c : s) out->push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+  const size_t start = out->size();
+  out->append(s);
+  for (size_t i = start; i < out->size(); ++i) {
+    if (static_cast<unsigned char>((*out)[i]) < 0x20) (*out)[i] = '?';
+  }
 }
 
 bool IsSegmentName(std::string_view name) {
@@ -113,7 +119,7 @@ bool ParseEventLine(std::string_view line, EventView* out) {
 void AppendEventLine(const Event& event, std::string* out) {
   const EventIndex& x = event.index;
   out->append("1\t");
-  out->append(std::to_string(std::max<int64_t>(x.time_ms, 0)));
+  AppendDecimal(*out, std::max<int64_t>(x.time_ms, 0));
   for (const std::string* s : {&x.account, &x.region, &x.event_id, &x.event_name, &x.event_source,
                                &x.username, &x.access_key_id}) {
     out->push_back('\t');
@@ -131,9 +137,10 @@ void AppendEventLine(const Event& event, std::string* out) {
   // split the line, so its newlines are replaced all the same.
   const size_t start = out->size();
   out->append(event.record);
-  for (size_t at = out->find_first_of("\n\r", start); at != std::string::npos;
-       at = out->find_first_of("\n\r", at + 1)) {
-    (*out)[at] = ' ';
+  for (char c : {'\n', '\r'}) {
+    for (size_t at = out->find(c, start); at != std::string::npos; at = out->find(c, at + 1)) {
+      (*out)[at] = ' ';
+    }
   }
   out->push_back('\n');
 }
@@ -194,14 +201,20 @@ void EventLog::Subscribe(Subscriber fn) {
   subscribers_.push_back(std::move(fn));
 }
 
-Status EventLog::Append(Event event, bool durable) {
+Status EventLog::Append(const Event& event, bool durable) {
+  // The line is made on the appending thread, in a buffer it keeps: the shared queue only
+  // takes a copy of its bytes, and nothing allocated here is freed by the writer.
+  thread_local std::string line;
+  line.clear();
+  AppendEventLine(event, &line);
   std::unique_lock lock(mu_);
-  pending_.push_back(std::move(event));
+  pending_.append(line);
   const uint64_t seq = ++appended_;
+  if (line.capacity() > 64 * 1024) line = std::string();
   if (!durable) {
-    // Memory is bounded: past kMaxPending events (a disk that stalls), appends wait.
-    if (pending_.size() >= kMaxPending) return WaitWritten(lock, seq);
-    if (pending_.size() >= 4096) wake_.notify_one();
+    // Memory is bounded: past kMaxPendingBytes (a disk that stalls), appends wait.
+    if (pending_.size() >= kMaxPendingBytes) return WaitWritten(lock, seq);
+    if (pending_.size() >= kWakeBytes) wake_.notify_one();
     return Status::Ok();
   }
   return WaitWritten(lock, seq);
@@ -218,26 +231,34 @@ Status EventLog::WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq) {
       written_cv_.wait(lock);
       continue;
     }
-    // This thread writes everything pending, its own event included.
+    // This thread writes everything pending, its own event included. The queue and the
+    // batch trade buffers, so both keep their capacity.
     writing_ = true;
-    std::vector<Event> batch;
-    batch.swap(pending_);
+    batch_.swap(pending_);
     const uint64_t first = written_ + 1;
     const uint64_t last = appended_;
     std::vector<Subscriber> subscribers = subscribers_;
     lock.unlock();
-    Status st = WriteBatch(batch);
-    if (st.ok()) {
-      for (const Subscriber& fn : subscribers) {
-        for (const Event& e : batch) {
-          try {
-            fn(e);
-          } catch (...) {
-            // A consumer's failure is its own; the journal goes on.
+    Status st = WriteBatch(batch_);
+    if (st.ok() && !subscribers.empty()) {
+      std::string_view rest = batch_;
+      while (!rest.empty()) {
+        const size_t nl = rest.find('\n');
+        EventView view;
+        if (ParseEventLine(rest.substr(0, nl), &view)) {
+          for (const Subscriber& fn : subscribers) {
+            try {
+              fn(view);
+            } catch (...) {
+              // A consumer's failure is its own; the journal goes on.
+            }
           }
         }
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
       }
     }
+    batch_.clear();
+    if (batch_.capacity() > 4 * kMaxPendingBytes) batch_ = std::string();
     lock.lock();
     if (!st.ok()) {
       failures_.push_back({first, last, st});
@@ -253,20 +274,34 @@ Status EventLog::WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq) {
   return Status::Ok();
 }
 
-Status EventLog::WriteBatch(std::vector<Event>& batch) {
-  if (batch.empty()) return Status::Ok();
-  size_t i = 0;
-  while (i < batch.size()) {
-    // The events of one segment: a new hour starts a new file.
-    const int64_t hour = batch[i].index.time_ms / kHourMs;
+namespace {
+
+// The hour (since the epoch) of a journal line's event, from its time field; -1 when the
+// line has none.
+int64_t HourOfLine(std::string_view line) {
+  if (line.size() < 3 || line[0] != '1' || line[1] != '\t') return -1;
+  line.remove_prefix(2);
+  int64_t t = 0;
+  auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), t);
+  if (ec != std::errc() || p == line.data()) return -1;
+  return t / kHourMs;
+}
+
+}  // namespace
+
+Status EventLog::WriteBatch(std::string_view batch) {
+  while (!batch.empty()) {
+    // The lines of one hour's file: a later hour starts a new file; lines of an earlier
+    // hour (a slow request) stay in the current one.
+    const int64_t hour = HourOfLine(batch);
     if (fd_ < 0 || hour > hour_) {
-      const std::string segment = SegmentOf(hour * kHourMs);
+      const std::string segment = SegmentOf(std::max<int64_t>(hour, 0) * kHourMs);
       const std::string path = dir_ + "/" + segment;
       int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       if (fd < 0) return Errno("open " + path);
       if (fd_ >= 0) ::close(fd_);
       fd_ = fd;
-      hour_ = hour;
+      hour_ = std::max<int64_t>(hour, 0);
       // The new file's name is durable too.
       int dirfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dirfd >= 0) {
@@ -274,21 +309,22 @@ Status EventLog::WriteBatch(std::vector<Event>& batch) {
         ::close(dirfd);
       }
     }
-    buffer_.clear();
-    if (torn_) buffer_.push_back('\n');
-    // Later events of an earlier hour (a slow request) stay in the current file.
-    for (; i < batch.size(); ++i) {
-      if (batch[i].index.time_ms / kHourMs > hour_) break;
-      AppendEventLine(batch[i], &buffer_);
+    size_t end = 0;
+    while (end < batch.size()) {
+      const size_t nl = batch.find('\n', end);
+      const size_t next = nl == std::string_view::npos ? batch.size() : nl + 1;
+      if (end > 0 && HourOfLine(batch.substr(end)) > hour_) break;
+      end = next;
     }
-    Status st = WriteAll(fd_, buffer_);
+    Status st = torn_ ? WriteAll(fd_, "\n") : Status::Ok();
+    if (st.ok()) st = WriteAll(fd_, batch.substr(0, end));
     if (st.ok() && ::fdatasync(fd_) != 0) st = Errno("fdatasync audit events");
     if (!st.ok()) {
       torn_ = true;
       return st;
     }
     torn_ = false;
-    if (buffer_.capacity() > 4 * kChunk) buffer_ = std::string();
+    batch.remove_prefix(end);
   }
   return Status::Ok();
 }

@@ -92,13 +92,14 @@ class EventLog {
   // Appends an event. With `durable`, returns once it is on disk (written and
   // fdatasync'd, in one batch with the other appends waiting at that moment), or the
   // error that kept it from being written. Without, returns at once.
-  Status Append(Event event, bool durable);
+  Status Append(const Event& event, bool durable);
   // Writes and syncs everything appended so far.
   Status Flush();
 
   // The feed: `fn` sees every event written from now on, once, in the order they are
-  // written, on the thread that wrote them (keep it short; hand heavy work off).
-  using Subscriber = std::function<void(const Event&)>;
+  // written, on the thread that wrote them (keep it short; hand heavy work off). The view
+  // lasts for the call.
+  using Subscriber = std::function<void(const EventView&)>;
   void Subscribe(Subscriber fn);
 
   // Segment names, oldest first.
@@ -125,7 +126,7 @@ class EventLog {
   // Waits until event `seq` is written, writing the pending batch itself when no other
   // thread is.
   Status WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq);
-  Status WriteBatch(std::vector<Event>& batch);
+  Status WriteBatch(std::string_view batch);
   void FlushLoop();
 
   std::string dir_;
@@ -134,7 +135,7 @@ class EventLog {
   mutable std::mutex mu_;
   std::condition_variable written_cv_;
   std::condition_variable wake_;
-  std::vector<Event> pending_;
+  std::string pending_;    // lines appended, not yet written
   uint64_t appended_ = 0;  // sequence number of the last event appended
   uint64_t written_ = 0;   // ... of the last one whose batch is done (written or failed)
   bool writing_ = false;
@@ -150,7 +151,7 @@ class EventLog {
   int fd_ = -1;
   int64_t hour_ = 0;   // of the open segment, in hours since the epoch
   bool torn_ = false;  // a write failed part-way: the next starts a new line
-  std::string buffer_;
+  std::string batch_;  // what is being written (trades buffers with pending_)
 
   std::thread flusher_;
 };

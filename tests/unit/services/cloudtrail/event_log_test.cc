@@ -175,7 +175,7 @@ TEST_F(EventLogTest, TornLineFromACrashIsSkipped) {
 TEST_F(EventLogTest, ConcurrentDurableAppendsAllLandOnceAndFeedSeesThemInOrder) {
   auto log = Open();
   std::vector<std::string> fed;
-  log->Subscribe([&](const Event& e) { fed.push_back(e.index.event_id); });
+  log->Subscribe([&](const EventView& e) { fed.emplace_back(e.event_id); });
   constexpr int kThreads = 8, kEach = 200;
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
