@@ -289,26 +289,34 @@ for op in getsecret getparam; do
   printf "%-20s %12s %10s %8s %12s %8s %8s\n" "$op" "$brps" "$bp99" "$bnon" "$mrps" "$ratio" "$vs"
 done
 
-# --- the cost of auditing: the same calls against a server started with --audit off --
-qport=$(free_port)
-"$bin" serve --listen "127.0.0.1:$qport" --data-dir "$work/quiet" --audit off \
-  >"$work/quiet.out" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:$qport/_bulwark/health"
-qak=$(awk -F' = ' '/aws_access_key_id/ {print $2}' "$work/quiet/credentials")
-qsk=$(awk -F' = ' '/aws_secret_access_key/ {print $2}' "$work/quiet/credentials")
-make_script "$qport" "$qak" "$qsk" "$work/quiet-sts.lua"
-kms_scripts quiet "$qport" "$qak" "$qsk"
-make_script "$bport" "$ak" "$sk" "$work/bulwark-createkey.lua" kms '{}' TrentService.CreateKey
-make_script "$qport" "$qak" "$qsk" "$work/quiet-createkey.lua" kms '{}' TrentService.CreateKey
+# --- the cost of auditing: two fresh servers with the same state, one with --audit off,
+# measured in turns (so that neither carries the journal or the keys of the runs above).
+audit_server() {  # name [flags...] -> sets ${name}_port and writes $work/$name/credentials
+  local name=$1 port
+  shift
+  port=$(free_port)
+  "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/$name" "$@" >"$work/$name.out" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$port/_bulwark/health"
+  eval "${name}_port=$port"
+}
+audit_server audited
+audit_server quiet --audit off
+for name in audited quiet; do
+  port_var="${name}_port"
+  port=${!port_var}
+  k=$(awk -F' = ' '/aws_access_key_id/ {print $2}' "$work/$name/credentials")
+  s=$(awk -F' = ' '/aws_secret_access_key/ {print $2}' "$work/$name/credentials")
+  make_script "$port" "$k" "$s" "$work/$name-sts.lua"
+  kms_scripts "$name" "$port" "$k" "$s"
+  make_script "$port" "$k" "$s" "$work/$name-createkey.lua" kms '{}' TrentService.CreateKey
+done
 echo
-echo "Auditing: every request's CloudTrail record (on) against --audit off"
+echo "Auditing: every request's CloudTrail record (on) against --audit off, fresh servers"
 printf "%-20s %12s %10s %12s %10s %8s\n" operation "on r/s" "p99" "off r/s" "p99" "on/off"
 for op in sts encrypt createkey; do
-  on_script="$work/bulwark-$op.lua"; off_script="$work/quiet-$op.lua"
-  [ $op = sts ] && on_script="$work/bulwark.lua"
-  a=$(run_wrk "audit-on-$op" "http://127.0.0.1:$bport/" "$on_script")
-  o=$(run_wrk "audit-off-$op" "http://127.0.0.1:$qport/" "$off_script")
+  a=$(run_wrk "audit-on-$op" "http://127.0.0.1:$audited_port/" "$work/audited-$op.lua")
+  o=$(run_wrk "audit-off-$op" "http://127.0.0.1:$quiet_port/" "$work/quiet-$op.lua")
   read -r _ arps ap99 _ <<<"$a"
   read -r _ orps op99 _ <<<"$o"
   ratio=$(awk -v a="$arps" -v o="$orps" 'BEGIN { if (o > 0) printf "%.2f", a / o; else print "-" }')

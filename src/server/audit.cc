@@ -373,127 +373,144 @@ void AppendAuditValue(const protocol::Shape* shape, const Json& value, std::stri
 
 Status Auditor::Record(const RequestContext& ctx, const AuditFacts& facts, int64_t now_ms) {
   if (!log_) return Status::Ok();
-  const std::string region = ctx.region.empty() ? "us-east-1" : ctx.region;
+  const std::string_view region = ctx.region.empty() ? std::string_view("us-east-1") : ctx.region;
   const bool read_only = facts.known_operation && !facts.mutates;
+  const std::string_view own_account =
+      facts.account.empty() ? std::string_view(ctx.caller.account_id) : facts.account;
 
-  // The resources the request named, each once, with the accounts they belong to.
-  std::vector<cloudtrail::EventResource> resources;
+  // The resources the request named, each once (ARN and CloudTrail type), and the other
+  // accounts they belong to.
+  struct Named {
+    std::string_view type, arn, account;
+  };
+  std::vector<Named> resources;
   std::vector<std::string_view> other_accounts;
   for (const std::string& arn : ctx.resource_arns) {
     std::string_view type = ResourceTypeOf(arn);
     if (type.empty()) continue;
     if (std::any_of(resources.begin(), resources.end(),
-                    [&](const cloudtrail::EventResource& r) { return r.name == arn; })) {
+                    [&](const Named& r) { return r.arn == arn; })) {
       continue;
     }
-    resources.push_back({std::string(type), arn});
     std::string_view account = AccountOfArn(arn);
+    resources.push_back({type, arn, account});
     if (ids::IsAccountId(account) && account != ctx.caller.account_id &&
         std::find(other_accounts.begin(), other_accounts.end(), account) == other_accounts.end()) {
       other_accounts.push_back(account);
     }
   }
   const std::string shared_event_id = other_accounts.empty() ? std::string() : ids::NewUuid();
-
-  // Everything after userIdentity is the same in every account's copy but the
-  // eventID and the recipient.
-  std::string body;
-  body.reserve(1024 + facts.request_parameters.size() + facts.response_elements.size());
-  body.append(",\"eventTime\":\"");
-  AppendIsoTime(body, now_ms / 1000);
-  body.append("\",");
-  AppendField(&body, "eventSource", facts.event_source);
-  body.push_back(',');
-  AppendField(&body, "eventName", ctx.operation);
-  body.push_back(',');
-  AppendField(&body, "awsRegion", region);
-  body.push_back(',');
-  AppendField(&body, "sourceIPAddress", ctx.source_ip);
-  body.push_back(',');
-  AppendField(&body, "userAgent", ctx.user_agent);
-  if (!facts.error_code.empty()) {
-    body.push_back(',');
-    AppendField(&body, "errorCode", facts.error_code);
-    body.push_back(',');
-    AppendField(&body, "errorMessage", facts.error_message);
-  }
-  body.append(",\"requestParameters\":");
-  body.append(facts.request_parameters.empty() ? "null" : facts.request_parameters);
-  body.append(",\"responseElements\":");
-  body.append(facts.response_elements.empty() ? "null" : facts.response_elements);
-  body.push_back(',');
-  AppendField(&body, "requestID", ctx.request_id);
-
-  std::string tail;  // after eventID
-  tail.append(",\"readOnly\":");
-  tail.append(read_only ? "true" : "false");
-  if (!resources.empty()) {
-    tail.append(",\"resources\":[");
-    for (size_t i = 0; i < resources.size(); ++i) {
-      if (i > 0) tail.push_back(',');
-      tail.push_back('{');
-      AppendField(&tail, "accountId", AccountOfArn(resources[i].name));
-      tail.push_back(',');
-      AppendField(&tail, "type", resources[i].type);
-      tail.push_back(',');
-      AppendField(&tail, "ARN", resources[i].name);
-      tail.push_back('}');
-    }
-    tail.push_back(']');
-  }
-  tail.append(",\"eventType\":\"AwsApiCall\",\"managementEvent\":true");
-
-  std::string identity;
-  AppendUserIdentity(ctx, facts, &identity);
   const std::string username = facts.unsigned_identity.empty() ? UsernameOf(ctx.caller) : "";
+  const std::string_view access_key_id = ctx.caller.access_key_id.empty()
+                                             ? std::string_view(facts.access_key_id)
+                                             : std::string_view(ctx.caller.access_key_id);
 
-  auto make = [&](std::string_view account, std::string_view user_identity) {
-    cloudtrail::Event e;
-    e.index.time_ms = now_ms;
-    e.index.account = std::string(account);
-    e.index.region = region;
-    e.index.event_id = ids::NewUuid();
-    e.index.event_name = ctx.operation;
-    e.index.event_source = facts.event_source;
-    e.index.username = username;
-    e.index.access_key_id =
-        ctx.caller.access_key_id.empty() ? facts.access_key_id : ctx.caller.access_key_id;
-    e.index.read_only = read_only;
-    e.index.resources = resources;
-    std::string& r = e.record;
-    r.reserve(64 + user_identity.size() + body.size() + tail.size() + 160);
-    r.append("{\"eventVersion\":\"1.11\",\"userIdentity\":");
-    r.append(user_identity);
-    r.append(body);
-    r.push_back(',');
-    AppendField(&r, "eventID", e.index.event_id);
-    r.append(tail);
+  // One account's copy of the record, after its userIdentity element.
+  auto append_record = [&](std::string* r, std::string_view account, std::string_view user_identity,
+                           std::string_view event_id) {
+    r->append("{\"eventVersion\":\"1.11\",\"userIdentity\":");
+    r->append(user_identity);
+    r->append(",\"eventTime\":\"");
+    AppendIsoTime(*r, now_ms / 1000);
+    r->append("\",");
+    AppendField(r, "eventSource", facts.event_source);
+    r->push_back(',');
+    AppendField(r, "eventName", ctx.operation);
+    r->push_back(',');
+    AppendField(r, "awsRegion", region);
+    r->push_back(',');
+    AppendField(r, "sourceIPAddress", ctx.source_ip);
+    r->push_back(',');
+    AppendField(r, "userAgent", ctx.user_agent);
+    if (!facts.error_code.empty()) {
+      r->push_back(',');
+      AppendField(r, "errorCode", facts.error_code);
+      r->push_back(',');
+      AppendField(r, "errorMessage", facts.error_message);
+    }
+    r->append(",\"requestParameters\":");
+    r->append(facts.request_parameters.empty() ? "null" : facts.request_parameters);
+    r->append(",\"responseElements\":");
+    r->append(facts.response_elements.empty() ? "null" : facts.response_elements);
+    r->push_back(',');
+    AppendField(r, "requestID", ctx.request_id);
+    r->push_back(',');
+    AppendField(r, "eventID", event_id);
+    r->append(read_only ? ",\"readOnly\":true" : ",\"readOnly\":false");
+    if (!resources.empty()) {
+      r->append(",\"resources\":[");
+      for (size_t i = 0; i < resources.size(); ++i) {
+        if (i > 0) r->push_back(',');
+        r->push_back('{');
+        AppendField(r, "accountId", resources[i].account);
+        r->push_back(',');
+        AppendField(r, "type", resources[i].type);
+        r->push_back(',');
+        AppendField(r, "ARN", resources[i].arn);
+        r->push_back('}');
+      }
+      r->push_back(']');
+    }
+    r->append(",\"eventType\":\"AwsApiCall\",\"managementEvent\":true");
     if (!account.empty()) {
-      r.push_back(',');
-      AppendField(&r, "recipientAccountId", account);
+      r->push_back(',');
+      AppendField(r, "recipientAccountId", account);
     }
     if (!shared_event_id.empty()) {
-      r.push_back(',');
-      AppendField(&r, "sharedEventID", shared_event_id);
+      r->push_back(',');
+      AppendField(r, "sharedEventID", shared_event_id);
     }
-    r.append(",\"eventCategory\":\"Management\"}");
-    return e;
+    r->append(",\"eventCategory\":\"Management\"}");
   };
 
-  const bool durable = facts.mutates;
+  // The journal line: its index, then the record, made in buffers this thread keeps.
+  thread_local std::string identity, index_resources, record, line;
+  index_resources.clear();
+  for (size_t i = 0; i < resources.size(); ++i) {
+    if (i > 0) index_resources.push_back('\x1e');
+    index_resources.append(resources[i].type).push_back('\x1f');
+    index_resources.append(resources[i].arn);
+  }
+  auto append = [&](std::string_view account, std::string_view user_identity,
+                    bool durable) -> Status {
+    const std::string event_id = ids::NewUuid();
+    record.clear();
+    append_record(&record, account, user_identity, event_id);
+    cloudtrail::EventView view;
+    view.time_ms = now_ms;
+    view.account = account;
+    view.region = region;
+    view.event_id = event_id;
+    view.event_name = ctx.operation;
+    view.event_source = facts.event_source;
+    view.username = username;
+    view.access_key_id = access_key_id;
+    view.read_only = read_only;
+    view.resources = index_resources;
+    view.record = record;
+    line.clear();
+    cloudtrail::AppendEventLine(view, &line);
+    Status st = log_->AppendLine(line, durable);
+    for (std::string* buffer : {&record, &line}) {
+      if (buffer->capacity() > 256 * 1024) *buffer = std::string();
+    }
+    return st;
+  };
+
   // The owners of the other resources first: the caller's copy is the one whose
   // failure fails the call, and it is written last so that the batch that makes it
   // durable makes theirs durable too.
   for (std::string_view account : other_accounts) {
-    std::string as_account = "{\"type\":\"AWSAccount\",";
-    AppendField(&as_account, "principalId", ctx.caller.user_id);
-    as_account.push_back(',');
-    AppendField(&as_account, "accountId", ctx.caller.account_id);
-    as_account.push_back('}');
-    (void)log_->Append(make(account, as_account), /*durable=*/false);
+    identity = "{\"type\":\"AWSAccount\",";
+    AppendField(&identity, "principalId", ctx.caller.user_id);
+    identity.push_back(',');
+    AppendField(&identity, "accountId", ctx.caller.account_id);
+    identity.push_back('}');
+    (void)append(account, identity, /*durable=*/false);
   }
-  return log_->Append(make(facts.account.empty() ? ctx.caller.account_id : facts.account, identity),
-                      durable);
+  identity.clear();
+  AppendUserIdentity(ctx, facts, &identity);
+  return append(own_account, identity, /*durable=*/facts.mutates);
 }
 
 }  // namespace bulwark::server

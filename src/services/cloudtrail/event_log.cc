@@ -116,33 +116,57 @@ bool ParseEventLine(std::string_view line, EventView* out) {
   return true;
 }
 
-void AppendEventLine(const Event& event, std::string* out) {
-  const EventIndex& x = event.index;
+void AppendEventLine(const EventView& x, std::string* out) {
   out->append("1\t");
   AppendDecimal(*out, std::max<int64_t>(x.time_ms, 0));
-  for (const std::string* s : {&x.account, &x.region, &x.event_id, &x.event_name, &x.event_source,
-                               &x.username, &x.access_key_id}) {
+  for (std::string_view s : {x.account, x.region, x.event_id, x.event_name, x.event_source,
+                             x.username, x.access_key_id}) {
     out->push_back('\t');
-    AppendIndexField(out, *s);
+    AppendIndexField(out, s);
   }
   out->append(x.read_only ? "\t1\t" : "\t0\t");
-  for (size_t i = 0; i < x.resources.size(); ++i) {
-    if (i > 0) out->push_back('\x1e');
-    AppendIndexField(out, x.resources[i].type);
-    out->push_back('\x1f');
-    AppendIndexField(out, x.resources[i].name);
+  // The resources keep their separators; anything else below 0x20 becomes '?'.
+  const size_t start = out->size();
+  out->append(x.resources);
+  for (size_t i = start; i < out->size(); ++i) {
+    const char c = (*out)[i];
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\x1e' && c != '\x1f') (*out)[i] = '?';
   }
   out->push_back('\t');
   // The record is one line of JSON (its writers escape newlines); one that is not would
   // split the line, so its newlines are replaced all the same.
-  const size_t start = out->size();
-  out->append(event.record);
+  const size_t record = out->size();
+  out->append(x.record);
   for (char c : {'\n', '\r'}) {
-    for (size_t at = out->find(c, start); at != std::string::npos; at = out->find(c, at + 1)) {
+    for (size_t at = out->find(c, record); at != std::string::npos; at = out->find(c, at + 1)) {
       (*out)[at] = ' ';
     }
   }
   out->push_back('\n');
+}
+
+void AppendEventLine(const Event& event, std::string* out) {
+  const EventIndex& x = event.index;
+  std::string resources;
+  for (size_t i = 0; i < x.resources.size(); ++i) {
+    if (i > 0) resources.push_back('\x1e');
+    AppendIndexField(&resources, x.resources[i].type);
+    resources.push_back('\x1f');
+    AppendIndexField(&resources, x.resources[i].name);
+  }
+  EventView view;
+  view.time_ms = x.time_ms;
+  view.account = x.account;
+  view.region = x.region;
+  view.event_id = x.event_id;
+  view.event_name = x.event_name;
+  view.event_source = x.event_source;
+  view.username = x.username;
+  view.access_key_id = x.access_key_id;
+  view.read_only = x.read_only;
+  view.resources = resources;
+  view.record = event.record;
+  AppendEventLine(view, out);
 }
 
 std::string EventLog::SegmentOf(int64_t time_ms) {
@@ -207,10 +231,18 @@ Status EventLog::Append(const Event& event, bool durable) {
   thread_local std::string line;
   line.clear();
   AppendEventLine(event, &line);
+  Status st = AppendLine(line, durable);
+  if (line.capacity() > 64 * 1024) line = std::string();
+  return st;
+}
+
+Status EventLog::AppendLine(std::string_view line, bool durable) {
+  if (line.size() < 2 || line.back() != '\n') {
+    return Status(ErrorKind::kInternalFailure, "not one journal line");
+  }
   std::unique_lock lock(mu_);
   pending_.append(line);
   const uint64_t seq = ++appended_;
-  if (line.capacity() > 64 * 1024) line = std::string();
   if (!durable) {
     // Memory is bounded: past kMaxPendingBytes (a disk that stalls), appends wait.
     if (pending_.size() >= kMaxPendingBytes) return WaitWritten(lock, seq);

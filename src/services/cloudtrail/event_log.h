@@ -69,6 +69,7 @@ struct EventView {
 bool ParseEventLine(std::string_view line, EventView* out);
 // The line for an event, newline included.
 void AppendEventLine(const Event& event, std::string* out);
+void AppendEventLine(const EventView& event, std::string* out);
 
 // Where in the journal a reader is: a segment and a byte offset in it.
 struct Position {
@@ -93,6 +94,8 @@ class EventLog {
   // fdatasync'd, in one batch with the other appends waiting at that moment), or the
   // error that kept it from being written. Without, returns at once.
   Status Append(const Event& event, bool durable);
+  // The same for a line AppendEventLine made (one line, ending in its newline).
+  Status AppendLine(std::string_view line, bool durable);
   // Writes and syncs everything appended so far.
   Status Flush();
 
