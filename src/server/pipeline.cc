@@ -328,8 +328,7 @@ struct Pipeline::Impl final : RequestAuthorizer {
   Status Process(http::Request& req, RequestContext& ctx, Route& route,
                  const OperationSpec** op_out, http::Response* resp, AuditFacts* facts);
   // The request's input and output as its audit record holds them.
-  void NoteInput(const ServiceModel& model, const protocol::OperationModel& op, const Json& input,
-                 AuditFacts* facts) const {
+  void NoteInput(const protocol::OperationModel& op, const Json& input, AuditFacts* facts) const {
     if (auditor.enabled()) AppendAuditValue(op.input(), input, &facts->request_parameters);
   }
   void NoteOutput(const protocol::OperationModel& op, const Json& output, AuditFacts* facts) const {
@@ -448,9 +447,11 @@ Status Pipeline::Impl::Authorize(RequestContext& ctx, const ServiceSpec& service
     RETURN_IF_ERROR(service.complete_authorization(ctx, op, input, &authz));
   }
 
-  if (request.resource != "*") NoteResource(ctx, request.resource);
-  for (const AuthorizationRequest::OtherResource& other : authz.other_resources) {
-    NoteResource(ctx, other.resource);
+  if (auditor.enabled()) {
+    if (request.resource != "*") NoteResource(ctx, request.resource);
+    for (const AuthorizationRequest::OtherResource& other : authz.other_resources) {
+      NoteResource(ctx, other.resource);
+    }
   }
   set.resource = authz.resource_policy.get();
   if (!Allowed(set, request, authz.grant)) return Denied(ctx, request, set);
@@ -504,7 +505,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
           facts->event_source = "sts.amazonaws.com";
           facts->known_operation = true;
           facts->mutates = op->mutates == Mutates::kYes;
-          NoteInput(*sts, *decoded->operation, decoded->input, facts);
+          NoteInput(*decoded->operation, decoded->input, facts);
           if (auto role = decoded->input.find("RoleArn");
               role != decoded->input.end() && role->is_string()) {
             NoteResource(ctx, role->get_ref<const std::string&>());
@@ -531,7 +532,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
     route.model = models.FindBySigningName(auth.service);
     if (route.model) route.protocol = route.model->protocol();
   }
-  if (route.model) {
+  if (route.model && auditor.enabled()) {
     facts->event_source = std::string(route.model->endpoint_prefix()) + ".amazonaws.com";
   }
   if (!route.model) {
@@ -588,7 +589,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   *op_out = op;
   facts->known_operation = true;
   facts->mutates = op->mutates == Mutates::kYes;
-  NoteInput(*route.model, *decoded.operation, decoded.input, facts);
+  NoteInput(*decoded.operation, decoded.input, facts);
 
   // 5. Validation against the model.
   RETURN_IF_ERROR(protocol::ValidateInput(*route.model, *decoded.operation, decoded.input));
@@ -602,7 +603,7 @@ Status Pipeline::Impl::Process(http::Request& req, RequestContext& ctx, Route& r
   ASSIGN_OR_RETURN(Json output, op->handler(ctx, decoded.input));
   protocol::JsonWiper wipe_output(output);
   NoteOutput(*decoded.operation, output, facts);
-  if (facts->mutates) NoteCreatedResources(ctx, output);
+  if (facts->mutates && auditor.enabled()) NoteCreatedResources(ctx, output);
 
   // 8. Encode.
   protocol::EncodeResult(*route.model, *decoded.operation, output, ctx.request_id, resp);
