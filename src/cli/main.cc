@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "http/server.h"
+#include "policy/values.h"
 #include "server/access_log.h"
 #include "server/bootstrap.h"
 #include "server/maintenance.h"
@@ -249,20 +250,6 @@ int ListAccounts(const std::string& data_dir_path) {
   return 0;
 }
 
-// "2026-12-03", "2026-12-03T18:00:00Z" or Unix seconds; -1 when it is none of them.
-int64_t ParseTime(const std::string& text) {
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
-    return std::stoll(text);
-  }
-  std::tm tm{};
-  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                      &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
-  if (n != 3 && n != 6) return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 struct VerifyFlags {
   std::string data_dir = "./data";
   std::string trail;
@@ -277,7 +264,12 @@ int TrailVerify(const VerifyFlags& flags) {
   auto dir = OpenExisting(flags.data_dir);
   if (!dir) return 2;
   int64_t start = 0;
-  if (!flags.start_time.empty() && (start = ParseTime(flags.start_time)) < 0) {
+  if (!flags.start_time.empty()) {
+    // "2026-12-03", "2026-12-03T18:00:00Z" or Unix seconds.
+    std::optional<int64_t> ms = bulwark::policy::ParseDateMs(flags.start_time);
+    start = ms && *ms >= 0 ? *ms / 1000 : -1;
+  }
+  if (start < 0) {
     std::fprintf(stderr, "bulwark: --start-time wants YYYY-MM-DD[THH:MM:SSZ] or Unix seconds\n");
     return 2;
   }

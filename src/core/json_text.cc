@@ -114,4 +114,10 @@ void AppendIsoTime(std::string& out, int64_t unix_seconds, int millis) {
   out.push_back('Z');
 }
 
+std::string IsoTime(int64_t unix_seconds) {
+  std::string s;
+  AppendIsoTime(s, unix_seconds);
+  return s;
+}
+
 }  // namespace bulwark

@@ -19,5 +19,7 @@ void AppendDecimal(std::string& out, int64_t value, int width = 1);
 // Appends `unix_seconds` as ISO 8601 in UTC: 2026-12-03T18:53:26Z, or with
 // `millis` >= 0 2026-12-03T18:53:26.123Z.
 void AppendIsoTime(std::string& out, int64_t unix_seconds, int millis = -1);
+// The same as a string.
+std::string IsoTime(int64_t unix_seconds);
 
 }  // namespace bulwark

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/ids.h"
+#include "core/file_util.h"
 #include "crypto/crypto.h"
 #include "services/organizations/directory.h"
 
@@ -40,30 +41,6 @@ Status MakePrivateDir(const std::string& path) {
   if (!S_ISDIR(st.st_mode))
     return Status(ErrorKind::kInternalFailure, path + " is not a directory");
   if ((st.st_mode & 077) != 0 && ::chmod(path.c_str(), 0700) != 0) return Errno("chmod " + path);
-  return Status::Ok();
-}
-
-// Writes `data` to `path` with mode 0600: to a temporary file, fsync'd, renamed.
-Status WritePrivateFile(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create " + tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return Errno("write " + tmp);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return Errno("fsync " + tmp);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
   return Status::Ok();
 }
 
@@ -155,7 +132,7 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
     }
     SecretBytes key(kRootKeySize);
     crypto::RandomBytes(key.data(), key.size());
-    RETURN_IF_ERROR(WritePrivateFile(key_path, key.view()));
+    RETURN_IF_ERROR(WriteFileAtomically(key_path, key.view()));
   }
   ASSIGN_OR_RETURN(SecretBytes root_key, ReadRootKey(key_path));
 
@@ -193,7 +170,7 @@ Result<DataDir> OpenDataDir(const DataDirOptions& options) {
                                                      &dir.root_access_key_id));
 
   std::string file = ProfileText("default", dir.root_access_key_id, secret);
-  Status written = WritePrivateFile(dir.credentials_file, file);
+  Status written = WriteFileAtomically(dir.credentials_file, file);
   SecureWipe(file.data(), file.size());
   RETURN_IF_ERROR(written);
 

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/file_util.h"
 #include "core/json_text.h"
 #include "crypto/asymmetric.h"
 #include "crypto/crypto.h"
@@ -32,12 +33,6 @@ namespace {
 constexpr size_t kMaxRecordsPerFile = 5000;
 constexpr size_t kMaxEventsPerPass = 200000;
 constexpr char kAlphanumeric[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-std::string Iso(int64_t seconds) {
-  std::string s;
-  AppendIsoTime(s, seconds);
-  return s;
-}
 
 std::tm Utc(int64_t seconds) {
   std::time_t t = static_cast<std::time_t>(seconds);
@@ -94,43 +89,11 @@ std::string DigestFileKey(const Json& trail, std::string_view region, int64_t no
          Compact(tm, true) + ".json.gz";
 }
 
-Status Errno(const std::string& what) {
-  return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
-}
-
-// Writes a file of the bucket (directories 0700, file 0600): to a temporary name,
-// fsync'd, renamed, the directory fsync'd.
+// Writes a file of the bucket (directories 0700, file 0600), atomically.
 Status WriteObject(const std::string& bucket_dir, const std::string& bucket, const std::string& key,
                    std::string_view data) {
   const std::filesystem::path path = std::filesystem::path(bucket_dir) / bucket / key;
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec)
-    return Status(ErrorKind::kInternalFailure,
-                  "mkdir " + path.parent_path().string() + ": " + ec.message());
-  const std::string tmp = path.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("create " + tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Errno("write " + tmp);
-    }
-    off += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return Errno("fsync " + tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename " + tmp);
-  int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(path.string(), data, /*create_parents=*/true);
 }
 
 bool IsGlobal(const EventView& e) {
@@ -203,8 +166,8 @@ Status WriteDigest(ServiceEnvironment& env, const Json& trail, const std::string
   const Json previous = chain.value("Previous", Json());
   const Json pending = chain.value("Pending", Json::array());
   Json digest = {{"awsAccountId", AccountOfTrail(trail)},
-                 {"digestStartTime", Iso(chain.value("Start", now))},
-                 {"digestEndTime", Iso(now)},
+                 {"digestStartTime", IsoTime(chain.value("Start", now))},
+                 {"digestEndTime", IsoTime(now)},
                  {"digestS3Bucket", bucket},
                  {"digestS3Object", object},
                  {"digestPublicKeyFingerprint", key["Fingerprint"]},
@@ -244,7 +207,7 @@ Status WriteDigest(ServiceEnvironment& env, const Json& trail, const std::string
       std::string signature,
       crypto::Sign(private_key, crypto::SigningAlgorithm::kRsassaPkcs1V15Sha256,
                    crypto::MessageType::kRaw,
-                   DigestSigningString(Iso(now), bucket, object, hash, previous_signature)));
+                   DigestSigningString(IsoTime(now), bucket, object, hash, previous_signature)));
   const std::string signature_hex = crypto::HexEncode(signature);
   ASSIGN_OR_RETURN(std::string gz, Gzip(text));
   RETURN_IF_ERROR(WriteObject(env.trail_bucket_dir, bucket, object, gz));
@@ -309,8 +272,8 @@ Status DeliverTrail(ServiceEnvironment& env, Json& trail, int64_t now_ms) {
                                       {"s3Object", object},
                                       {"hashValue", crypto::Sha256Hex(text)},
                                       {"hashAlgorithm", "SHA-256"},
-                                      {"newestEventTime", Iso(newest / 1000)},
-                                      {"oldestEventTime", Iso(oldest / 1000)}});
+                                      {"newestEventTime", IsoTime(newest / 1000)},
+                                      {"oldestEventTime", IsoTime(oldest / 1000)}});
         }
         status["LatestDeliveryTime"] = now;
       }

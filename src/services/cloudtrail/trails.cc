@@ -354,21 +354,16 @@ Result<Json> GetTrailStatus(RequestContext& ctx, const Json& input) {
     if (status.contains(error)) out[error] = status[error];
   }
   // The fields AWS answers as strings.
-  const auto iso = [](int64_t t) {
-    std::string s;
-    AppendIsoTime(s, t);
-    return s;
-  };
   if (status.contains("LatestDeliveryAttemptTime")) {
-    out["LatestDeliveryAttemptTime"] = iso(status["LatestDeliveryAttemptTime"].get<int64_t>());
+    out["LatestDeliveryAttemptTime"] = IsoTime(status["LatestDeliveryAttemptTime"].get<int64_t>());
     out["LatestDeliveryAttemptSucceeded"] =
         status.contains("LatestDeliveryError") ? "" : out["LatestDeliveryAttemptTime"];
   }
   if (status.contains("StartLoggingTime")) {
-    out["TimeLoggingStarted"] = iso(status["StartLoggingTime"].get<int64_t>());
+    out["TimeLoggingStarted"] = IsoTime(status["StartLoggingTime"].get<int64_t>());
   }
   if (status.contains("StopLoggingTime")) {
-    out["TimeLoggingStopped"] = iso(status["StopLoggingTime"].get<int64_t>());
+    out["TimeLoggingStopped"] = IsoTime(status["StopLoggingTime"].get<int64_t>());
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include "crypto/asymmetric.h"
 #include "crypto/crypto.h"
+#include "policy/values.h"
 #include "services/cloudtrail/common.h"
 #include "services/cloudtrail/delivery.h"
 
@@ -46,17 +47,6 @@ int64_t TimeOfName(const std::string& name) {
     return static_cast<int64_t>(timegm(&tm));
   }
   return -1;
-}
-
-int64_t ParseIso(const std::string& s) {
-  std::tm tm{};
-  if (s.size() < 20 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                                   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-    return -1;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
 }
 
 struct Checker {
@@ -166,7 +156,9 @@ struct Checker {
         logs_seen->insert(f.value("s3Object", ""));
         CheckLog(f);
       }
-      if (start_time > 0 && ParseIso(text_of("digestStartTime")) < start_time) break;
+      if (start_time > 0 &&
+          policy::ParseDateMs(text_of("digestStartTime")).value_or(-1) < start_time * 1000)
+        break;
       object = text_of("previousDigestS3Object");
       expected_hash = text_of("previousDigestHashValue");
       expected_signature = text_of("previousDigestSignature");
