@@ -1,6 +1,11 @@
 #include "core/json_text.h"
 
+#include <climits>
+#include <cstring>
 #include <ctime>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace bulwark {
 namespace {
@@ -33,6 +38,26 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
+// Where the run of bytes starting at s[i] that JSON takes as they are (printable ASCII
+// other than '"' and '\\') ends, or a little before: 16 bytes at a time.
+size_t SafeRunEnd(std::string_view s, size_t i) {
+#ifdef __SSE2__
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  while (i + 16 <= s.size()) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Signed: bytes >= 0x80 are negative, so "< 0x20" takes them too.
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    const int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    i += 16;
+  }
+#endif
+  return i;
+}
+
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
@@ -41,7 +66,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     // A run of bytes that need nothing goes in at once.
-    size_t run = i;
+    size_t run = SafeRunEnd(s, i);
     while (run < s.size()) {
       const unsigned char b = static_cast<unsigned char>(s[run]);
       if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') break;
@@ -93,20 +118,32 @@ void AppendDecimal(std::string& out, int64_t value, int width) {
 }
 
 void AppendIsoTime(std::string& out, int64_t unix_seconds, int millis) {
-  std::time_t secs = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  AppendDecimal(out, tm.tm_year + 1900, 4);
-  out.push_back('-');
-  AppendDecimal(out, tm.tm_mon + 1, 2);
-  out.push_back('-');
-  AppendDecimal(out, tm.tm_mday, 2);
-  out.push_back('T');
-  AppendDecimal(out, tm.tm_hour, 2);
-  out.push_back(':');
-  AppendDecimal(out, tm.tm_min, 2);
-  out.push_back(':');
-  AppendDecimal(out, tm.tm_sec, 2);
+  // Records written in the same second share its text: this thread keeps the last one.
+  thread_local int64_t last_seconds = INT64_MIN;
+  thread_local char last_text[32];
+  thread_local size_t last_size = 0;
+  if (unix_seconds != last_seconds) {
+    std::time_t secs = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::string text;
+    AppendDecimal(text, tm.tm_year + 1900, 4);
+    text.push_back('-');
+    AppendDecimal(text, tm.tm_mon + 1, 2);
+    text.push_back('-');
+    AppendDecimal(text, tm.tm_mday, 2);
+    text.push_back('T');
+    AppendDecimal(text, tm.tm_hour, 2);
+    text.push_back(':');
+    AppendDecimal(text, tm.tm_min, 2);
+    text.push_back(':');
+    AppendDecimal(text, tm.tm_sec, 2);
+    // At most 25 characters: tm_year is an int.
+    last_size = text.size();
+    std::memcpy(last_text, text.data(), last_size);
+    last_seconds = unix_seconds;
+  }
+  out.append(last_text, last_size);
   if (millis >= 0) {
     out.push_back('.');
     AppendDecimal(out, millis % 1000, 3);

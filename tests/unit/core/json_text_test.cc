@@ -39,6 +39,27 @@ TEST(JsonTextTest, KeepsValidUtf8AndReplacesInvalidBytes) {
   }
 }
 
+// Long strings are scanned 16 bytes at a time: a byte that needs escaping, or a
+// multi-byte character, is found at every offset of a block and across block edges.
+TEST(JsonTextTest, SpecialBytesAtEveryOffsetOfALongString) {
+  const std::string specials[] = {"\"", "\\", "\n", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac"};
+  const std::string plain(40, 'a');
+  for (const std::string& special : specials) {
+    for (size_t at = 0; at <= plain.size(); ++at) {
+      const std::string input = plain.substr(0, at) + special + plain.substr(at);
+      const std::string text = Quoted(input);
+      auto parsed = nlohmann::json::parse(text, nullptr, false);
+      ASSERT_FALSE(parsed.is_discarded()) << text;
+      EXPECT_EQ(parsed.get<std::string>(), input) << "offset " << at;
+    }
+  }
+  // An invalid byte at every offset becomes U+FFFD there, the rest kept.
+  for (size_t at = 0; at <= plain.size(); ++at) {
+    const std::string text = Quoted(plain.substr(0, at) + "\xff" + plain.substr(at));
+    EXPECT_EQ(text, "\"" + plain.substr(0, at) + "\\ufffd" + plain.substr(at) + "\"");
+  }
+}
+
 TEST(JsonTextTest, IsoTimes) {
   std::string out;
   AppendIsoTime(out, 0);
@@ -46,6 +67,15 @@ TEST(JsonTextTest, IsoTimes) {
   out.clear();
   AppendIsoTime(out, 1796323206, 7);  // 2026-12-03T18:40:06Z
   EXPECT_EQ(out, "2026-12-03T18:40:06.007Z");
+  // The same second again, another, and back: each text is its own.
+  for (int64_t t :
+       {int64_t{1796323206}, int64_t{1796323207}, int64_t{1796323206}, int64_t{253402300799}}) {
+    out.clear();
+    AppendIsoTime(out, t);
+    EXPECT_EQ(out, t == 1796323206     ? "2026-12-03T18:40:06Z"
+                   : t == 253402300799 ? "9999-12-31T23:59:59Z"
+                                       : "2026-12-03T18:40:07Z");
+  }
   out.clear();
   AppendDecimal(out, -42, 4);
   EXPECT_EQ(out, "-0042");
