@@ -145,6 +145,9 @@ int Serve(const ServeFlags& flags) {
         .count();
   };
   server::Pipeline pipeline(registry, &env, dir->credentials.get(), &metrics, access_log->get());
+  // A mutating call's response waits for its record on the journal's thread, not on an
+  // I/O thread: the journal's group commit then covers every mutation in flight.
+  pipeline.SetAsyncDurability(true);
   // Work that comes due as time passes (KMS key deletions and rotations...).
   server::Maintenance maintenance(registry, &env, std::chrono::seconds(flags.maintenance_interval));
   auto srv = http::Server::Create(options, &pipeline);
@@ -193,6 +196,8 @@ int Serve(const ServeFlags& flags) {
   // Run() returns only after Shutdown(); wake the signal thread if it is still waiting.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  // Every response still waiting for its record hears of it before the listener goes.
+  if (audit_log) (void)audit_log->Flush();
   srv->reset();
   dir->store.reset();  // closes the database cleanly (WAL checkpoint)
   std::fprintf(stderr, "bulwark: stopped\n");

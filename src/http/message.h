@@ -2,6 +2,8 @@
 // No Boost here: Beast stays inside src/http/*.cc.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,10 +32,19 @@ struct Request {
   std::string_view RawQuery() const;
 };
 
+struct Response;
+// Called with what to send once deferred work has finished: nothing (the response as
+// the handler made it) or a response to send instead. May be called on any thread.
+using SendCallback = std::function<void(std::optional<Response> instead)>;
+
 struct Response {
   int status = 200;
   HeaderList headers;
   std::string body;
+  // Set when the response may be sent only after work the handler started has finished
+  // (a mutating call's audit record reaching the disk). The listener calls it once with
+  // a SendCallback, and in the meantime serves its other connections.
+  std::function<void(SendCallback send)> defer;
 
   void SetHeader(std::string name, std::string value);
   std::string_view Header(std::string_view name) const;

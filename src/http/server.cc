@@ -295,7 +295,20 @@ void Session::Dispatch() {
   Response resp = server_->handler()->Handle(req);
   // Bodies carry plaintexts and secrets: wiped before their memory is given back.
   explicit_bzero(req.body.data(), req.body.size());
-  Write(std::move(resp), keep_alive);
+  if (!resp.defer) return Write(std::move(resp), keep_alive);
+  // Sent once the handler's deferred work is done; this thread serves other connections
+  // meanwhile. The callback may run on any thread: it posts the write to this one.
+  auto defer = std::move(resp.defer);
+  resp.defer = nullptr;
+  auto made = std::make_shared<Response>(std::move(resp));
+  defer([self = shared_from_this(), made, keep_alive](std::optional<Response> instead) {
+    if (instead) {
+      explicit_bzero(made->body.data(), made->body.size());  // it may hold a new secret
+      *made = std::move(*instead);
+    }
+    asio::post(self->stream_.get_executor(),
+               [self, made, keep_alive] { self->Write(std::move(*made), keep_alive); });
+  });
 }
 
 void Session::Reject(const Status& why) {

@@ -371,7 +371,8 @@ void AppendAuditValue(const protocol::Shape* shape, const Json& value, std::stri
   }
 }
 
-Status Auditor::Record(const RequestContext& ctx, const AuditFacts& facts, int64_t now_ms) {
+Status Auditor::Record(const RequestContext& ctx, const AuditFacts& facts, int64_t now_ms,
+                       std::function<void(const Status&)> durable) {
   if (!log_) return Status::Ok();
   const std::string_view region = ctx.region.empty() ? std::string_view("us-east-1") : ctx.region;
   const bool read_only = facts.known_operation && !facts.mutates;
@@ -472,7 +473,7 @@ Status Auditor::Record(const RequestContext& ctx, const AuditFacts& facts, int64
     index_resources.append(resources[i].arn);
   }
   auto append = [&](std::string_view account, std::string_view user_identity,
-                    bool durable) -> Status {
+                    bool must_sync) -> Status {
     const std::string event_id = ids::NewUuid();
     record.clear();
     append_record(&record, account, user_identity, event_id);
@@ -490,7 +491,12 @@ Status Auditor::Record(const RequestContext& ctx, const AuditFacts& facts, int64
     view.record = record;
     line.clear();
     cloudtrail::AppendEventLine(view, &line);
-    Status st = log_->AppendLine(line, durable);
+    Status st;
+    if (must_sync && durable) {
+      log_->AppendLineThen(line, std::move(durable));
+    } else {
+      st = log_->AppendLine(line, must_sync);
+    }
     for (std::string* buffer : {&record, &line}) {
       if (buffer->capacity() > 256 * 1024) *buffer = std::string();
     }
@@ -506,11 +512,11 @@ Status Auditor::Record(const RequestContext& ctx, const AuditFacts& facts, int64
     identity.push_back(',');
     AppendField(&identity, "accountId", ctx.caller.account_id);
     identity.push_back('}');
-    (void)append(account, identity, /*durable=*/false);
+    (void)append(account, identity, /*must_sync=*/false);
   }
   identity.clear();
   AppendUserIdentity(ctx, facts, &identity);
-  return append(own_account, identity, /*durable=*/facts.mutates);
+  return append(own_account, identity, /*must_sync=*/facts.mutates);
 }
 
 }  // namespace bulwark::server

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,8 +69,12 @@ class Auditor {
 
   // Writes the request's record: one for the caller's account and, when the request
   // acted on resources of other accounts, one for each of them (userIdentity
-  // AWSAccount, sharing the event's sharedEventID). Durable for mutating operations.
-  Status Record(const RequestContext& ctx, const AuditFacts& facts, int64_t now_ms);
+  // AWSAccount, sharing the event's sharedEventID). Durable for mutating operations:
+  // Record returns once the caller's copy is on disk or, given `durable` (used only for
+  // mutating operations), at once, and `durable` is called when it is on disk (or with
+  // the error that kept it off).
+  Status Record(const RequestContext& ctx, const AuditFacts& facts, int64_t now_ms,
+                std::function<void(const Status&)> durable = nullptr);
 
  private:
   cloudtrail::EventLog* log_;

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
+#include <optional>
 
 #include "auth/credential_store.h"
 #include "auth/ids.h"
@@ -303,7 +305,77 @@ void NoteCreatedResources(RequestContext& ctx, const Json& output) {
   }
 }
 
+// The status a call answers when its audit record could not be written.
+Status AuditFailure(std::string_view request_id, const Status& why) {
+  std::fprintf(stderr, "bulwark: audit record of request %.*s not written: %s\n",
+               static_cast<int>(request_id.size()), request_id.data(), why.message().c_str());
+  return Status(ErrorKind::kInternalFailure, why.message());
+}
+
 }  // namespace
+
+// A request's metrics and access log line, written once its response is decided.
+struct Pipeline::Finished {
+  Impl* impl = nullptr;
+  std::chrono::steady_clock::time_point start;
+  const OperationSpec* op = nullptr;
+  AccessRecord rec;
+  std::vector<std::string> owned;  // what rec's views point into, once Own() ran
+
+  // Makes rec independent of the request, for a response decided later.
+  void Own() {
+    std::string_view* views[] = {
+        &rec.request_id, &rec.remote_addr, &rec.method,        &rec.path,       &rec.service,
+        &rec.operation,  &rec.error_code,  &rec.access_key_id, &rec.account_id, &rec.user_agent};
+    owned.reserve(std::size(views));
+    for (std::string_view* v : views) {
+      owned.emplace_back(*v);
+      *v = owned.back();
+    }
+  }
+  void Log(int status);
+};
+
+// A mutating call's response waiting for its audit record to reach the disk: whichever
+// comes second, the write's end or the listener's SendCallback, sends it.
+struct Pipeline::DurableWait {
+  std::mutex mu;
+  std::optional<Status> written;
+  http::SendCallback send;
+  const ServiceModel* model = nullptr;
+  Protocol protocol = Protocol::kJson;
+  int status = 200;
+  std::unique_ptr<Finished> done;
+
+  void Written(const Status& st) {
+    std::unique_lock lock(mu);
+    if (!send) {
+      written = st;
+      return;
+    }
+    lock.unlock();
+    Finish(st);
+  }
+  void Send(http::SendCallback callback) {
+    std::unique_lock lock(mu);
+    send = std::move(callback);
+    if (!written) return;
+    lock.unlock();
+    Finish(*written);
+  }
+  void Finish(const Status& st) {
+    if (st.ok()) {
+      done->Log(status);
+      return send(std::nullopt);
+    }
+    Status failure = AuditFailure(done->rec.request_id, st);
+    http::Response resp;
+    protocol::EncodeError(model, protocol, failure, done->rec.request_id, &resp);
+    done->rec.error_code = ErrorCodeOf(failure, protocol);
+    done->Log(resp.status);
+    send(std::move(resp));
+  }
+};
 
 struct Pipeline::Impl final : RequestAuthorizer {
   Impl(const Registry& registry, ServiceEnvironment* env, auth::CredentialStore* credentials,
@@ -322,6 +394,7 @@ struct Pipeline::Impl final : RequestAuthorizer {
   AccessLog* access_log;
   Auditor auditor;
   std::atomic<bool> ready{false};
+  bool async_durability = false;
   iam::Authority authority{env};
 
   // Steps 2-8 for an API request. On error, returns the Status to encode.
@@ -620,6 +693,16 @@ Pipeline::~Pipeline() = default;
 
 void Pipeline::SetReady(bool ready) { impl_->ready = ready; }
 
+void Pipeline::SetAsyncDurability(bool on) { impl_->async_durability = on; }
+
+void Pipeline::Finished::Log(int status) {
+  const auto latency = std::chrono::steady_clock::now() - start;
+  impl->metrics->Record(rec.service, op, status, latency);
+  rec.status = status;
+  rec.latency_ms = std::chrono::duration<double, std::milli>(latency).count();
+  impl->access_log->Write(rec);
+}
+
 http::Response Pipeline::Handle(http::Request& req) {
   const auto start = std::chrono::steady_clock::now();
   http::Response resp;
@@ -667,6 +750,7 @@ http::Response Pipeline::Handle(http::Request& req) {
   }
 
   // 10. The audit record, durable before the response of a mutating call is sent.
+  std::shared_ptr<DurableWait> wait;
   if (impl_->auditor.enabled()) {
     if (ctx.operation.empty() && route.model) ctx.operation = UndecodedOperation(req, *route.model);
     facts.error_code = ErrorCodeOf(st, route.protocol);
@@ -679,32 +763,46 @@ http::Response Pipeline::Handle(http::Request& req) {
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    Status audited = impl_->auditor.Record(ctx, facts, now_ms);
+    std::function<void(const Status&)> durable;
+    if (impl_->async_durability && facts.mutates) {
+      wait = std::make_shared<DurableWait>();
+      durable = [wait](const Status& written) { wait->Written(written); };
+    }
+    Status audited = impl_->auditor.Record(ctx, facts, now_ms, std::move(durable));
     if (!audited.ok()) {
-      std::fprintf(stderr, "bulwark: audit record of request %s not written: %s\n",
-                   ctx.request_id.c_str(), audited.message().c_str());
-      st = Status(ErrorKind::kInternalFailure, audited.message());
+      wait.reset();
+      st = AuditFailure(ctx.request_id, audited);
       resp = http::Response();
       protocol::EncodeError(route.model, route.protocol, st, ctx.request_id, &resp);
     }
   }
 
-  auto latency = std::chrono::steady_clock::now() - start;
-  impl_->metrics->Record(ctx.service, op, resp.status, latency);
-  AccessRecord rec;
-  rec.request_id = ctx.request_id;
-  rec.remote_addr = req.remote_addr;
-  rec.method = req.method;
-  rec.path = path;
-  rec.service = ctx.service;
-  rec.operation = ctx.operation;
-  rec.status = resp.status;
-  rec.error_code = ErrorCodeOf(st, route.protocol);
-  rec.access_key_id = ctx.caller.access_key_id;
-  rec.account_id = ctx.caller.account_id;
-  rec.user_agent = ctx.user_agent;
-  rec.latency_ms = std::chrono::duration<double, std::milli>(latency).count();
-  impl_->access_log->Write(rec);
+  Finished done;
+  done.impl = impl_.get();
+  done.start = start;
+  done.op = op;
+  done.rec.request_id = ctx.request_id;
+  done.rec.remote_addr = req.remote_addr;
+  done.rec.method = req.method;
+  done.rec.path = path;
+  done.rec.service = ctx.service;
+  done.rec.operation = ctx.operation;
+  done.rec.error_code = ErrorCodeOf(st, route.protocol);
+  done.rec.access_key_id = ctx.caller.access_key_id;
+  done.rec.account_id = ctx.caller.account_id;
+  done.rec.user_agent = ctx.user_agent;
+  if (!wait) {
+    done.Log(resp.status);
+    return resp;
+  }
+  // The response goes once the record is on disk; the listener serves other requests
+  // meanwhile. Metrics and the access log then say what was really sent.
+  wait->model = route.model;
+  wait->protocol = route.protocol;
+  wait->done = std::make_unique<Finished>(std::move(done));
+  wait->done->Own();
+  wait->status = resp.status;
+  resp.defer = [wait](http::SendCallback send) { wait->Send(std::move(send)); };
   return resp;
 }
 

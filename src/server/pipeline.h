@@ -37,9 +37,16 @@ class Pipeline : public http::Handler {
 
   // The health endpoint answers 200 only once this is set.
   void SetReady(bool ready);
+  // Off (the default): Handle returns a mutating call's response once its audit record
+  // is on disk. On: at once, with Response::defer set; the listener sends it when the
+  // record is on disk (or an InternalFailure instead when it could not be written),
+  // and serves other requests meanwhile.
+  void SetAsyncDurability(bool on);
 
  private:
   struct Impl;
+  struct Finished;
+  struct DurableWait;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -26,7 +26,11 @@ constexpr size_t kKeptFailures = 1024;
 // Bytes of lines waiting to be written at most, before non-durable appends wait for the
 // disk; and the amount that wakes the writer before its interval.
 constexpr size_t kMaxPendingBytes = 64u << 20;
-constexpr size_t kWakeBytes = 4u << 20;
+constexpr size_t kWakeBytes = 256u << 10;
+// Lines appended without `durable` reach the disk (fdatasync) at most this long after
+// they are written; durable ones before their append returns.
+constexpr std::chrono::seconds kSyncInterval{1};
+constexpr std::chrono::microseconds kGroupCommitDelay{1000};
 
 Status Errno(const std::string& what) {
   return Status(ErrorKind::kInternalFailure, what + ": " + std::strerror(errno));
@@ -245,20 +249,35 @@ Status EventLog::AppendLine(std::string_view line, bool durable) {
   const uint64_t seq = ++appended_;
   if (!durable) {
     // Memory is bounded: past kMaxPendingBytes (a disk that stalls), appends wait.
-    if (pending_.size() >= kMaxPendingBytes) return WaitWritten(lock, seq);
+    if (pending_.size() >= kMaxPendingBytes) return WaitWritten(lock, seq, /*durable=*/false);
     if (pending_.size() >= kWakeBytes) wake_.notify_one();
     return Status::Ok();
   }
-  return WaitWritten(lock, seq);
+  return WaitWritten(lock, seq, /*durable=*/true);
+}
+
+void EventLog::AppendLineThen(std::string_view line, Written done) {
+  if (line.size() < 2 || line.back() != '\n') {
+    return done(Status(ErrorKind::kInternalFailure, "not one journal line"));
+  }
+  std::unique_lock lock(mu_);
+  pending_.append(line);
+  const uint64_t seq = ++appended_;
+  waiters_.push_back(std::move(done));
+  if (pending_.size() >= kMaxPendingBytes) {
+    (void)WaitWritten(lock, seq, /*durable=*/false);  // memory is bounded, as for AppendLine
+    return;
+  }
+  wake_.notify_one();
 }
 
 Status EventLog::Flush() {
   std::unique_lock lock(mu_);
-  return WaitWritten(lock, appended_);
+  return WaitWritten(lock, appended_, /*durable=*/true);
 }
 
-Status EventLog::WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq) {
-  while (written_ < seq) {
+Status EventLog::WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq, bool durable) {
+  while (durable ? synced_ < seq : written_ < seq) {
     if (writing_) {
       written_cv_.wait(lock);
       continue;
@@ -268,10 +287,17 @@ Status EventLog::WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq) {
     writing_ = true;
     batch_.swap(pending_);
     const uint64_t first = written_ + 1;
+    const uint64_t unsynced = synced_ + 1;  // the first line a sync now makes durable
     const uint64_t last = appended_;
     std::vector<Subscriber> subscribers = subscribers_;
+    std::vector<Written> waiters;
+    waiters.swap(waiters_);
+    const auto now = std::chrono::steady_clock::now();
+    const bool sync = durable || !waiters.empty() || now - last_sync_ >= kSyncInterval;
     lock.unlock();
-    Status st = WriteBatch(batch_);
+    Status st = WriteBatch(batch_, sync);
+    // Before written_ moves, so that Flush returns only after every callback ran.
+    for (const Written& done : waiters) done(st);
     if (st.ok() && !subscribers.empty()) {
       std::string_view rest = batch_;
       while (!rest.empty()) {
@@ -293,10 +319,15 @@ Status EventLog::WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq) {
     if (batch_.capacity() > 4 * kMaxPendingBytes) batch_ = std::string();
     lock.lock();
     if (!st.ok()) {
-      failures_.push_back({first, last, st});
+      // A failed sync leaves every line since the last good one in doubt.
+      failures_.push_back({sync ? unsynced : first, last, st});
       if (failures_.size() > kKeptFailures) failures_.pop_front();
     }
     written_ = last;
+    if (sync) {
+      synced_ = last;  // the lines failed or are on disk: their waiters may go on
+      last_sync_ = now;
+    }
     writing_ = false;
     written_cv_.notify_all();
   }
@@ -321,7 +352,7 @@ int64_t HourOfLine(std::string_view line) {
 
 }  // namespace
 
-Status EventLog::WriteBatch(std::string_view batch) {
+Status EventLog::WriteBatch(std::string_view batch, bool sync) {
   while (!batch.empty()) {
     // The lines of one hour's file: a later hour starts a new file; lines of an earlier
     // hour (a slow request) stay in the current one.
@@ -331,7 +362,14 @@ Status EventLog::WriteBatch(std::string_view batch) {
       const std::string path = dir_ + "/" + segment;
       int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       if (fd < 0) return Errno("open " + path);
+      // What the old file holds unsynced reaches the disk before it is closed.
+      if (fd_ >= 0 && dirty_ && ::fdatasync(fd_) != 0) {
+        Status st = Errno("fdatasync audit events");
+        ::close(fd);
+        return st;
+      }
       if (fd_ >= 0) ::close(fd_);
+      dirty_ = false;
       fd_ = fd;
       hour_ = std::max<int64_t>(hour, 0);
       // The new file's name is durable too.
@@ -350,27 +388,47 @@ Status EventLog::WriteBatch(std::string_view batch) {
     }
     Status st = torn_ ? WriteAll(fd_, "\n") : Status::Ok();
     if (st.ok()) st = WriteAll(fd_, batch.substr(0, end));
-    if (st.ok() && ::fdatasync(fd_) != 0) st = Errno("fdatasync audit events");
     if (!st.ok()) {
       torn_ = true;
       return st;
     }
     torn_ = false;
+    dirty_ = true;
     batch.remove_prefix(end);
+  }
+  if (sync && dirty_) {
+    if (::fdatasync(fd_) != 0) {
+      torn_ = true;  // what reached the disk may end anywhere
+      return Errno("fdatasync audit events");
+    }
+    dirty_ = false;
   }
   return Status::Ok();
 }
 
 void EventLog::FlushLoop() {
   std::unique_lock lock(mu_);
+  bool stream = false;  // durable lines came while the last durable batch was written
   while (!stop_) {
-    wake_.wait_for(lock, flush_interval_);
+    if (waiters_.empty()) {
+      wake_.wait_for(lock, flush_interval_);
+    } else if (stream) {
+      // Group commit: under a stream of durable appends, a moment's wait lets one
+      // fdatasync cover several of them (a lone one is written at once).
+      wake_.wait_for(lock, kGroupCommitDelay,
+                     [&] { return stop_ || pending_.size() >= kWakeBytes; });
+    }
     if (stop_) break;
-    if (written_ < appended_) {
-      Status st = WaitWritten(lock, appended_);
+    // Lines written without a sync reach the disk within kSyncInterval.
+    const bool sync_due =
+        synced_ < written_ && std::chrono::steady_clock::now() - last_sync_ >= kSyncInterval;
+    if (written_ < appended_ || sync_due) {
+      const bool durable = !waiters_.empty();
+      Status st = WaitWritten(lock, appended_, /*durable=*/sync_due);
       if (!st.ok()) {
         std::fprintf(stderr, "bulwark: audit events not written: %s\n", st.message().c_str());
       }
+      stream = durable && !waiters_.empty();
     }
   }
 }

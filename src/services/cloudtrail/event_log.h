@@ -81,7 +81,8 @@ class EventLog {
  public:
   struct Options {
     std::string dir;
-    // Events appended without `durable` are written within this interval.
+    // Events appended without `durable` are written within this interval (sooner when
+    // many are waiting), and fdatasync'd within a second of being written.
     std::chrono::milliseconds flush_interval{200};
   };
   // Creates the directory (mode 0700) if needed.
@@ -96,7 +97,13 @@ class EventLog {
   Status Append(const Event& event, bool durable);
   // The same for a line AppendEventLine made (one line, ending in its newline).
   Status AppendLine(std::string_view line, bool durable);
-  // Writes and syncs everything appended so far.
+  // Appends a line durably without waiting: `done` is called once it is on disk, or
+  // with the error that kept it from being written, on whichever thread wrote its batch
+  // (the journal's own, as soon as it is free; keep `done` short). Concurrent callers
+  // share one fdatasync.
+  using Written = std::function<void(const Status&)>;
+  void AppendLineThen(std::string_view line, Written done);
+  // Writes and syncs everything appended so far (every `done` called before it returns).
   Status Flush();
 
   // The feed: `fn` sees every event written from now on, once, in the order they are
@@ -126,10 +133,11 @@ class EventLog {
 
  private:
   explicit EventLog(const Options& options);
-  // Waits until event `seq` is written, writing the pending batch itself when no other
-  // thread is.
-  Status WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq);
-  Status WriteBatch(std::string_view batch);
+  // Waits until event `seq` is written (with `durable`: and fdatasync'd), writing the
+  // pending batch itself when no other thread is.
+  Status WaitWritten(std::unique_lock<std::mutex>& lock, uint64_t seq, bool durable);
+  // Writes the lines; with `sync`, fdatasyncs everything written so far.
+  Status WriteBatch(std::string_view batch, bool sync);
   void FlushLoop();
 
   std::string dir_;
@@ -141,6 +149,7 @@ class EventLog {
   std::string pending_;    // lines appended, not yet written
   uint64_t appended_ = 0;  // sequence number of the last event appended
   uint64_t written_ = 0;   // ... of the last one whose batch is done (written or failed)
+  uint64_t synced_ = 0;    // ... of the last one whose sync is done (on disk or failed)
   bool writing_ = false;
   bool stop_ = false;
   struct Failure {
@@ -149,11 +158,14 @@ class EventLog {
   };
   std::deque<Failure> failures_;
   std::vector<Subscriber> subscribers_;
+  std::vector<Written> waiters_;  // AppendLineThen's, of the lines in pending_
 
   // Used by the writing thread only.
   int fd_ = -1;
-  int64_t hour_ = 0;   // of the open segment, in hours since the epoch
-  bool torn_ = false;  // a write failed part-way: the next starts a new line
+  int64_t hour_ = 0;    // of the open segment, in hours since the epoch
+  bool torn_ = false;   // a write failed part-way: the next starts a new line
+  bool dirty_ = false;  // the open segment has lines not yet fdatasync'd
+  std::chrono::steady_clock::time_point last_sync_;  // (under mu_) when synced_ last moved
   std::string batch_;  // what is being written (trades buffers with pending_)
 
   std::thread flusher_;

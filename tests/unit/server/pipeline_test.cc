@@ -7,6 +7,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <future>
+#include <optional>
 #include <string>
 
 #include "auth/sigv4.h"
@@ -112,6 +115,72 @@ TEST_F(PipelineTest, MutationFailsWhenItsAuditRecordCannotBeWritten) {
   http::Response resp = pipeline_->Handle(write);
   EXPECT_EQ(resp.status, 500) << resp.body;
   EXPECT_NE(resp.body.find("InternalFailure"), std::string::npos) << resp.body;
+  pipeline_.reset();
+  env_.audit_log = nullptr;
+}
+
+// With async durability, a mutation's response comes back at once with `defer` set; the
+// listener's callback gets nothing to change once the record is on disk, and an
+// InternalFailure to send instead when it could not be written. Reads are not deferred.
+TEST_F(PipelineTest, AsyncDurabilitySendsAMutationOnceItsRecordIsOnDisk) {
+  auto journal = cloudtrail::EventLog::Open({(dir_ / "events").string()});
+  ASSERT_TRUE(journal.ok());
+  env_.audit_log = journal->get();
+  pipeline_ = std::make_unique<Pipeline>(Registry::Default(), &env_, data_.credentials.get(),
+                                         metrics_.get(), log_.get());
+  pipeline_->SetReady(true);
+  pipeline_->SetAsyncDurability(true);
+  const auto settle = [](http::Response& resp) {
+    std::promise<std::optional<http::Response>> sent;
+    resp.defer([&](std::optional<http::Response> instead) { sent.set_value(std::move(instead)); });
+    auto result = sent.get_future();
+    EXPECT_EQ(result.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    return result.get();
+  };
+
+  http::Request read = SignedStsRequest("Action=GetCallerIdentity&Version=2011-06-15", secret_);
+  http::Response answer = pipeline_->Handle(read);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_FALSE(answer.defer);
+
+  http::Request write =
+      SignedStsRequest("Action=CreateUser&Version=2010-05-08&UserName=u1", secret_, kNow, "iam");
+  http::Response made = pipeline_->Handle(write);
+  EXPECT_EQ(made.status, 200) << made.body;
+  ASSERT_TRUE(made.defer);
+  EXPECT_FALSE(settle(made).has_value());
+  // On disk before the callback ran: read back without a Flush.
+  std::string journal_text;
+  for (const auto& f : std::filesystem::directory_iterator(dir_ / "events")) {
+    std::ifstream in(f.path());
+    journal_text.append(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(journal_text.find("\"eventName\":\"CreateUser\""), std::string::npos);
+
+  // A journal whose files for this hour and the next cannot be opened: directories.
+  pipeline_.reset();
+  auto bad = cloudtrail::EventLog::Open({(dir_ / "bad-events").string()});
+  ASSERT_TRUE(bad.ok());
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (int64_t h : {0, 1}) {
+    std::filesystem::create_directories(dir_ / "bad-events" /
+                                        cloudtrail::EventLog::SegmentOf(now_ms + h * 3600000));
+  }
+  env_.audit_log = bad->get();
+  pipeline_ = std::make_unique<Pipeline>(Registry::Default(), &env_, data_.credentials.get(),
+                                         metrics_.get(), log_.get());
+  pipeline_->SetReady(true);
+  pipeline_->SetAsyncDurability(true);
+  http::Request refused =
+      SignedStsRequest("Action=CreateUser&Version=2010-05-08&UserName=u2", secret_, kNow, "iam");
+  http::Response pending = pipeline_->Handle(refused);
+  ASSERT_TRUE(pending.defer);
+  std::optional<http::Response> instead = settle(pending);
+  ASSERT_TRUE(instead.has_value());
+  EXPECT_EQ(instead->status, 500);
+  EXPECT_NE(instead->body.find("InternalFailure"), std::string::npos) << instead->body;
   pipeline_.reset();
   env_.audit_log = nullptr;
 }

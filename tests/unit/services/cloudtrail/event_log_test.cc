@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -206,6 +209,69 @@ TEST_F(EventLogTest, WriteFailureFailsTheDurableAppend) {
   EXPECT_EQ(st.kind(), ErrorKind::kInternalFailure);
   // The next hour writes again.
   EXPECT_TRUE(log->Append(Make(kT0 + kHourMs, 1), true).ok());
+}
+
+// AppendLineThen returns at once; its callback hears once the line is in the file, or
+// of the failure that kept it out. Appends from many threads share the writes.
+TEST_F(EventLogTest, AppendLineThenCallsBackOnceWrittenOrFailed) {
+  auto log = Open();
+  constexpr int kThreads = 4, kEach = 50;
+  std::mutex mu;
+  std::condition_variable cv;
+  int called = 0, ok = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string line;
+        AppendEventLine(Make(kT0 + i, t * kEach + i), &line);
+        log->AppendLineThen(line, [&](const Status& st) {
+          std::lock_guard lock(mu);
+          ++called;
+          ok += st.ok();
+          cv.notify_all();
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(30), [&] { return called == kThreads * kEach; }));
+  }
+  EXPECT_EQ(ok, kThreads * kEach);
+  // Every line is in the file once (read without a Flush).
+  std::ifstream in(dir_ / EventLog::SegmentOf(kT0));
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), kThreads * kEach);
+
+  // A line its segment cannot take: the callback hears of the failure.
+  fs::create_directories(dir_ / EventLog::SegmentOf(kT0 + 2 * kHourMs));
+  std::promise<Status> failed;
+  std::string line;
+  AppendEventLine(Make(kT0 + 2 * kHourMs, 999), &line);
+  log->AppendLineThen(line, [&](const Status& st) { failed.set_value(st); });
+  auto result = failed.get_future();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(result.get().kind(), ErrorKind::kInternalFailure);
+  // Not one journal line: refused at once.
+  Status refused;
+  log->AppendLineThen("no newline", [&](const Status& st) { refused = st; });
+  EXPECT_FALSE(refused.ok());
+}
+
+// Lines appended without durability are written within the flush interval.
+TEST_F(EventLogTest, NonDurableAppendIsWrittenWithinTheInterval) {
+  auto log = Open();
+  ASSERT_TRUE(log->Append(Make(kT0, 0), false).ok());
+  std::string content;
+  for (int i = 0; i < 500 && content.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ifstream in(dir_ / EventLog::SegmentOf(kT0));
+    content.assign((std::istreambuf_iterator<char>(in)), {});
+  }
+  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 1);
 }
 
 TEST_F(EventLogTest, PruneDeletesHoursOutsideTheWindow) {
