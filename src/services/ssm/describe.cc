@@ -90,6 +90,14 @@ Json MetadataOf(const Json& p) {
 Status CheckParameterFilters(const Json& filters, bool by_path) {
   std::vector<std::string> seen;
   for (const Json& f : filters) {
+    // The model's shape, which the pipeline has checked; in-process callers may not have.
+    const auto is = [&](const char* member, bool (Json::*type)() const noexcept) {
+      return !f.contains(member) || (f[member].*type)();
+    };
+    if (!f.is_object() || !f.contains("Key") || !is("Key", &Json::is_string) ||
+        !is("Option", &Json::is_string) || !is("Values", &Json::is_array)) {
+      return Status(ErrorKind::kValidation, "A parameter filter is not of the model's shape.");
+    }
     const std::string key = f.value("Key", "");
     const std::string option = OptionOf(f);
     const bool tag = key.starts_with("tag:");

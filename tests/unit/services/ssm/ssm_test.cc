@@ -184,6 +184,15 @@ TEST_F(SsmTest, FiltersMatchAsDocumented) {
           Json::parse(R"([{"Key":"Type","Values":["String"]},{"Key":"Type","Values":["String"]}])"),
           false)
           .ok());
+  // Filters not of the model's shape are refused, not thrown on (found by fuzzing).
+  for (const char* bad : {R"([{"Key":["v"]}])", R"([7])", R"([{"Values":["x"]}])",
+                          R"([{"Key":"Type","Option":1,"Values":["String"]}])",
+                          R"([{"Key":"Type","Values":"String"}])"}) {
+    for (bool by_path : {false, true}) {
+      Status st = CheckParameterFilters(Json::parse(bad), by_path);
+      EXPECT_EQ(st.kind(), ErrorKind::kValidation) << bad;
+    }
+  }
 }
 
 }  // namespace
