@@ -338,6 +338,18 @@ constexpr SigningAlgorithm kAllSigningAlgorithms[] = {
 
 }  // namespace
 
+Result<PkeyPtr> LoadPrivateKey(const SecretBytes& der) {
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> pkey, ParsePrivateKey(der));
+  return PkeyPtr(pkey.release());
+}
+
+Result<PkeyPtr> LoadPublicKey(std::string_view der) {
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> pkey, ParsePublicKey(der));
+  return PkeyPtr(pkey.release());
+}
+
+Result<std::string> PublicKeyDer(EVP_PKEY* pkey) { return EncodePublicKey(pkey); }
+
 // --- Key specs ------------------------------------------------------------------------
 
 std::string_view KeySpecName(KeySpec spec) {
