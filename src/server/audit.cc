@@ -182,7 +182,7 @@ std::string_view ResourceTypeOf(std::string_view arn) {
   struct Row {
     std::string_view service, prefix, type;
   };
-  static constexpr std::array<Row, 14> kRows = {{
+  static constexpr std::array<Row, 15> kRows = {{
       {"kms", "key/", "AWS::KMS::Key"},
       {"kms", "alias/", "AWS::KMS::Alias"},
       {"secretsmanager", "secret:", "AWS::SecretsManager::Secret"},
@@ -197,6 +197,7 @@ std::string_view ResourceTypeOf(std::string_view arn) {
       {"iam", "mfa/", "AWS::IAM::MFADevice"},
       {"cloudtrail", "trail/", "AWS::CloudTrail::Trail"},
       {"organizations", "account/", "AWS::Organizations::Account"},
+      {"acm-pca", "certificate-authority/", "AWS::ACMPCA::CertificateAuthority"},
   }};
   // arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE
   size_t c1 = arn.find(':', 4), c2 = c1 == std::string_view::npos ? c1 : arn.find(':', c1 + 1);

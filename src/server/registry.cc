@@ -1,5 +1,6 @@
 #include "server/registry.h"
 
+#include "services/acmpca/acmpca.h"
 #include "services/cloudtrail/cloudtrail.h"
 #include "services/iam/iam.h"
 #include "services/kms/kms.h"
@@ -32,7 +33,7 @@ Registry::Registry(std::vector<const ServiceSpec*> services) : services_(std::mo
 const Registry& Registry::Default() {
   static const Registry registry({&iam::Service(), &sts::Service(), &organizations::Service(),
                                   &kms::Service(), &secretsmanager::Service(), &ssm::Service(),
-                                  &cloudtrail::Service()});
+                                  &cloudtrail::Service(), &acmpca::Service()});
   return registry;
 }
 
