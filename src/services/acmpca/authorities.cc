@@ -119,11 +119,23 @@ Result<Json> Change(RequestContext& ctx, const Json& input,
   return Json::object();
 }
 
-std::string BlobText(const Json& input, const char* member) {
-  auto it = input.find(member);
-  if (it == input.end()) return {};
-  if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
-  return it->is_string() ? it->get<std::string>() : std::string();
+// One page of `items` as `member`, from the input's NextToken, at most MaxResults (or
+// `default_max`) long, with the NextToken of the rest.
+Result<Json> Page(const std::vector<Json>& items, const Json& input, const char* member,
+                  size_t default_max) {
+  size_t start = 0;
+  if (input.contains("NextToken")) {
+    std::optional<size_t> at = OffsetOf(input.value("NextToken", ""), items.size());
+    if (!at) return Error("InvalidNextTokenException", "The token specified is invalid.");
+    start = *at;
+  }
+  const size_t max = input.value("MaxResults", default_max);
+  Json page = Json::array();
+  size_t i = start;
+  for (; i < items.size() && page.size() < max; ++i) page.push_back(items[i]);
+  Json out = {{member, page}};
+  if (i < items.size()) out["NextToken"] = OffsetToken(i);
+  return out;
 }
 
 }  // namespace
@@ -171,6 +183,13 @@ Result<Json> LoadCa(storage::Transaction& txn, const RequestContext& ctx, std::s
                  "Could not find certificate authority with ARN " + std::string(arn) + ".");
   }
   return *std::move(ca);
+}
+
+std::string BlobText(const Json& input, const char* member) {
+  auto it = input.find(member);
+  if (it == input.end()) return {};
+  if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
+  return it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::string CaChain(const Json& ca) {
@@ -279,19 +298,7 @@ Result<Json> ListCertificateAuthorities(RequestContext& ctx, const Json& input) 
   std::stable_sort(all.begin(), all.end(), [](const Json& a, const Json& b) {
     return a.value("CreatedAt", int64_t{0}) < b.value("CreatedAt", int64_t{0});
   });
-  size_t start = 0;
-  if (input.contains("NextToken")) {
-    std::optional<size_t> at = OffsetOf(input.value("NextToken", ""), all.size());
-    if (!at) return Error("InvalidNextTokenException", "The token specified is invalid.");
-    start = *at;
-  }
-  const size_t max = input.value("MaxResults", 1000);
-  Json page = Json::array();
-  size_t i = start;
-  for (; i < all.size() && page.size() < max; ++i) page.push_back(all[i]);
-  Json out = {{"CertificateAuthorities", page}};
-  if (i < all.size()) out["NextToken"] = OffsetToken(i);
-  return out;
+  return Page(all, input, "CertificateAuthorities", 1000);
 }
 
 Result<Json> GetCertificateAuthorityCsr(RequestContext& ctx, const Json& input) {
@@ -450,19 +457,7 @@ Result<Json> ListTags(RequestContext& ctx, const Json& input) {
   ASSIGN_OR_RETURN(auto txn, iam::BeginRead(ctx));
   ASSIGN_OR_RETURN(Json ca, LoadCa(*txn, ctx, input.value("CertificateAuthorityArn", "")));
   const Json tags = ca.value("Tags", Json::array());
-  size_t start = 0;
-  if (input.contains("NextToken")) {
-    std::optional<size_t> at = OffsetOf(input.value("NextToken", ""), tags.size());
-    if (!at) return Error("InvalidNextTokenException", "The token specified is invalid.");
-    start = *at;
-  }
-  const size_t max = input.value("MaxResults", 50);
-  Json page = Json::array();
-  size_t i = start;
-  for (; i < tags.size() && page.size() < max; ++i) page.push_back(tags[i]);
-  Json out = {{"Tags", page}};
-  if (i < tags.size()) out["NextToken"] = OffsetToken(i);
-  return out;
+  return Page(std::vector<Json>(tags.begin(), tags.end()), input, "Tags", 50);
 }
 
 }  // namespace bulwark::acmpca

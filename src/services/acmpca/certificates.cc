@@ -111,11 +111,7 @@ Result<Json> IssueCertificate(RequestContext& ctx, const Json& input) {
   if (input.contains("ApiPassthrough")) {
     return Error("InvalidArgsException", "ApiPassthrough is not supported by Bulwark yet.");
   }
-  std::string csr_pem;
-  if (auto it = input.find("Csr"); it != input.end() && it->is_binary()) {
-    csr_pem.assign(it->get_binary().begin(), it->get_binary().end());
-  }
-  auto csr = crypto::ParseCsr(csr_pem);
+  auto csr = crypto::ParseCsr(BlobText(input, "Csr"));
   if (!csr.ok()) return Error("MalformedCSRException", csr.status().message());
 
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
