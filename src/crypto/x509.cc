@@ -30,7 +30,8 @@ struct Free {
   void operator()(X509_NAME* p) const { X509_NAME_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
-  // ASN1_INTEGER, ASN1_OCTET_STRING and ASN1_BIT_STRING are all ASN1_STRING.
+  // ASN1_INTEGER, ASN1_OCTET_STRING, ASN1_BIT_STRING, ASN1_TIME, ASN1_ENUMERATED: all
+  // ASN1_STRING.
   void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); }
   void operator()(BASIC_CONSTRAINTS* p) const { BASIC_CONSTRAINTS_free(p); }
   void operator()(AUTHORITY_KEYID* p) const { AUTHORITY_KEYID_free(p); }
@@ -38,6 +39,8 @@ struct Free {
   void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
   void operator()(CRL_DIST_POINTS* p) const { CRL_DIST_POINTS_free(p); }
   void operator()(X509_STORE* p) const { X509_STORE_free(p); }
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+  void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
   void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
   void operator()(STACK_OF(X509_EXTENSION) * p) const {
     sk_X509_EXTENSION_pop_free(p, X509_EXTENSION_free);
@@ -489,6 +492,65 @@ Result<std::vector<std::string>> SplitCertificateChain(std::string_view pem) {
     ASSIGN_OR_RETURN(Ptr<X509> cert, ReadCertificate(block));
     out.emplace_back(ToPem(cert.get()));
   }
+  return out;
+}
+
+Result<std::string> MakeCrl(const CrlSpec& spec) {
+  if (spec.issuer_private_key == nullptr) return Invalid("no issuer key");
+  if (spec.next_update <= spec.this_update) return Invalid("the CRL expires before it begins");
+  ASSIGN_OR_RETURN(PkeyPtr key, LoadPrivateKey(*spec.issuer_private_key));
+  if (EVP_PKEY_is_a(key.get(), IsRsa(spec.algorithm) ? "RSA" : "EC") != 1) {
+    return Invalid("the signing algorithm does not fit the issuer's key");
+  }
+  ASSIGN_OR_RETURN(Ptr<X509_NAME> issuer, ToName(spec.issuer));
+  Ptr<X509_CRL> crl(X509_CRL_new());
+  Ptr<ASN1_TIME> this_update(ASN1_TIME_set(nullptr, static_cast<time_t>(spec.this_update)));
+  Ptr<ASN1_TIME> next_update(ASN1_TIME_set(nullptr, static_cast<time_t>(spec.next_update)));
+  if (!crl || !this_update || !next_update || X509_CRL_set_version(crl.get(), 1) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), issuer.get()) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), this_update.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next_update.get()) != 1) {
+    return Internal("CRL fields");
+  }
+  for (const RevokedCertificate& r : spec.revoked) {
+    if (r.serial.empty() || r.serial.size() > 20 || r.reason < 0 || r.reason > 10 ||
+        r.reason == 7) {
+      return Invalid("a revoked serial or reason is not valid");
+    }
+    Ptr<X509_REVOKED> entry(X509_REVOKED_new());
+    Ptr<BIGNUM> bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(r.serial.data()),
+                             static_cast<int>(r.serial.size()), nullptr));
+    Ptr<ASN1_STRING> serial(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+    Ptr<ASN1_TIME> when(ASN1_TIME_set(nullptr, static_cast<time_t>(r.revoked_at)));
+    Ptr<ASN1_ENUMERATED> reason(ASN1_ENUMERATED_new());
+    if (!entry || !serial || !when || !reason ||
+        X509_REVOKED_set_serialNumber(entry.get(), serial.get()) != 1 ||
+        X509_REVOKED_set_revocationDate(entry.get(), when.get()) != 1 ||
+        ASN1_ENUMERATED_set(reason.get(), r.reason) != 1 ||
+        X509_REVOKED_add1_ext_i2d(entry.get(), NID_crl_reason, reason.get(), 0, 0) != 1 ||
+        X509_CRL_add0_revoked(crl.get(), entry.get()) != 1) {
+      return Internal("CRL entry");
+    }
+    entry.release();  // the CRL owns it now
+  }
+  ASSIGN_OR_RETURN(Ptr<ASN1_OCTET_STRING> aki_id, KeyIdentifier(spec.issuer_public_key));
+  Ptr<AUTHORITY_KEYID> aki(AUTHORITY_KEYID_new());
+  Ptr<ASN1_STRING> number(ASN1_INTEGER_new());
+  if (!aki || !number || ASN1_INTEGER_set_uint64(number.get(), spec.number) != 1) {
+    return Internal("CRL extensions");
+  }
+  aki->keyid = aki_id.release();
+  if (X509_CRL_add1_ext_i2d(crl.get(), NID_authority_key_identifier, aki.get(), 0, 0) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1 ||
+      X509_CRL_sort(crl.get()) != 1 ||
+      X509_CRL_sign(crl.get(), key.get(), DigestOf(spec.algorithm)) <= 0) {
+    return Internal("the CRL could not be signed");
+  }
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_CRL(crl.get(), &der);
+  if (n <= 0) return Internal("CRL DER");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
   return out;
 }
 

@@ -112,6 +112,27 @@ Result<Certificate> ParseCertificate(std::string_view pem);
 // any block is not a certificate or the chain is empty.
 Result<std::vector<std::string>> SplitCertificateChain(std::string_view pem);
 
+// A certificate revocation list (RFC 5280 v2), DER: the issuer's, numbered, valid from
+// this_update to next_update, listing each revoked serial with its time and reason
+// (CRLReason code: 0 unspecified, 1 keyCompromise, 2 cACompromise, 3 affiliationChanged,
+// 4 superseded, 5 cessationOfOperation, 9 privilegeWithdrawn, 10 aACompromise), with the
+// authorityKeyIdentifier and cRLNumber extensions.
+struct RevokedCertificate {
+  std::string serial;  // big-endian bytes
+  int64_t revoked_at = 0;
+  int reason = 0;
+};
+struct CrlSpec {
+  DistinguishedName issuer;
+  const SecretBytes* issuer_private_key = nullptr;
+  std::string issuer_public_key;  // SubjectPublicKeyInfo DER
+  CertSigningAlgorithm algorithm = CertSigningAlgorithm::kSha256WithRsa;
+  uint64_t number = 1;
+  int64_t this_update = 0, next_update = 0;
+  std::vector<RevokedCertificate> revoked;
+};
+Result<std::string> MakeCrl(const CrlSpec& spec);
+
 // OK when `leaf` chains through `intermediates` (PEM, any order) to `root` (PEM, a
 // self-signed CA certificate) at time `at`; kValidation with OpenSSL's reason otherwise.
 Status VerifyCertificateChain(std::string_view leaf, std::string_view intermediates,

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -335,6 +336,58 @@ TEST_F(X509Cli, OpensslVerifiesTheChainAndReadsTheExtensions) {
   ASSERT_TRUE(own.ok());
   Write("own.csr", *own);
   EXPECT_TRUE(Run("openssl req -in own.csr -noout -verify >/dev/null"));
+}
+
+TEST_F(X509Cli, CrlListsRevokedSerialsAndOpensslHonoursIt) {
+  const Ca root = MakeRoot(KeySpec::kEccNistP256, CertSigningAlgorithm::kSha256WithEcdsa);
+  auto key = GenerateKeyPair(KeySpec::kEccNistP256);
+  ASSERT_TRUE(key.ok());
+  CertificateSpec revoked_spec =
+      IssuedBy(root, {{"CN", "revoked"}}, key->public_key, CertSigningAlgorithm::kSha256WithEcdsa);
+  CertificateSpec kept_spec =
+      IssuedBy(root, {{"CN", "kept"}}, key->public_key, CertSigningAlgorithm::kSha256WithEcdsa);
+  auto revoked = IssueCertificate(revoked_spec);
+  auto kept = IssueCertificate(kept_spec);
+  ASSERT_TRUE(revoked.ok() && kept.ok());
+  CrlSpec crl;
+  crl.issuer = root.name;
+  crl.issuer_private_key = &root.key.private_key;
+  crl.issuer_public_key = root.key.public_key;
+  crl.algorithm = CertSigningAlgorithm::kSha256WithEcdsa;
+  crl.number = 7;
+  crl.this_update = kNow - 60;
+  crl.next_update = kNow + 7 * 86400;
+  crl.revoked = {{revoked_spec.serial, kNow - 30, 1}};
+  auto der = MakeCrl(crl);
+  ASSERT_TRUE(der.ok()) << der.status().message();
+  Write("crl.der", *der);
+  Write("root.pem", root.pem);
+  Write("revoked.pem", *revoked);
+  Write("kept.pem", *kept);
+  ASSERT_TRUE(Run("openssl crl -inform DER -in crl.der -noout -text > crl.txt"));
+  const std::string text = Read("crl.txt");
+  EXPECT_NE(text.find("Key Compromise"), std::string::npos) << text;
+  EXPECT_NE(text.find("X509v3 CRL Number"), std::string::npos) << text;
+  std::string serial_hex = HexEncode(revoked_spec.serial);  // openssl prints upper case
+  for (char& c : serial_hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_NE(text.find(serial_hex.substr(2)), std::string::npos) << text;
+  ASSERT_TRUE(Run("openssl crl -inform DER -in crl.der -out crl.pem"));
+  EXPECT_TRUE(Run("openssl crl -in crl.pem -CAfile root.pem -noout"));
+  const std::string check = "openssl verify -attime " + std::to_string(kNow) +
+                            " -crl_check -CAfile root.pem "
+                            "-CRLfile crl.pem ";
+  EXPECT_FALSE(Run(check + "revoked.pem >/dev/null"));
+  EXPECT_TRUE(Run(check + "kept.pem >/dev/null"));
+  // Bad specifications are refused.
+  CrlSpec bad = crl;
+  bad.next_update = bad.this_update;
+  EXPECT_EQ(MakeCrl(bad).status().kind(), ErrorKind::kValidation);
+  bad = crl;
+  bad.revoked = {{std::string(), kNow, 1}};
+  EXPECT_EQ(MakeCrl(bad).status().kind(), ErrorKind::kValidation);
+  bad = crl;
+  bad.algorithm = CertSigningAlgorithm::kSha256WithRsa;
+  EXPECT_EQ(MakeCrl(bad).status().kind(), ErrorKind::kValidation);
 }
 
 }  // namespace
