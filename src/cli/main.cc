@@ -41,6 +41,7 @@ struct ServeFlags {
   int body_timeout = 60;
   int maintenance_interval = 10;      // seconds between maintenance passes
   std::string trail_bucket_dir;       // default: <data-dir>/cloudtrail/buckets
+  std::string pca_crl_dir;            // default: <data-dir>/acm-pca/crl
   int trail_delivery_interval = 300;  // seconds between log file deliveries
   int trail_digest_interval = 3600;   // seconds between digest files
   std::string audit = "on";           // "off": no audit records (event history stays empty)
@@ -137,6 +138,7 @@ int Serve(const ServeFlags& flags) {
   }
   env.trail_bucket_dir =
       flags.trail_bucket_dir.empty() ? dir->path + "/cloudtrail/buckets" : flags.trail_bucket_dir;
+  env.pca_crl_dir = flags.pca_crl_dir.empty() ? dir->path + "/acm-pca/crl" : flags.pca_crl_dir;
   env.trail_delivery_interval = flags.trail_delivery_interval;
   env.trail_digest_interval = flags.trail_digest_interval;
   env.now_unix = [] {
@@ -390,6 +392,11 @@ int main(int argc, char** argv) {
                    "Where trails deliver: one directory per S3 bucket (default: "
                    "DATA_DIR/cloudtrail/buckets)")
       ->envname("BULWARK_TRAIL_BUCKET_DIR");
+  serve
+      ->add_option("--pca-crl-dir", flags.pca_crl_dir,
+                   "Where Private CAs publish their CRLs: one directory per S3 bucket "
+                   "(default: DATA_DIR/acm-pca/crl), served at /_bulwark/pca-crl/BUCKET/KEY")
+      ->envname("BULWARK_PCA_CRL_DIR");
   serve
       ->add_option("--trail-delivery-interval", flags.trail_delivery_interval,
                    "Seconds between a trail's log file deliveries")

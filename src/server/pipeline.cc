@@ -18,6 +18,7 @@
 #include "server/access_log.h"
 #include "server/audit.h"
 #include "server/metrics.h"
+#include "services/acmpca/acmpca.h"
 #include "services/authorization_message.h"
 #include "services/iam/authority.h"
 
@@ -713,6 +714,17 @@ http::Response Pipeline::Handle(http::Request& req) {
     resp.status = ready ? 200 : 503;
     resp.SetHeader("Content-Type", "application/json");
     resp.body = ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"starting\"}\n";
+    return resp;
+  }
+  // Private CA's published CRLs, public as in an S3 bucket that serves them.
+  constexpr std::string_view kCrlPath = "/_bulwark/pca-crl/";
+  if (path.starts_with(kCrlPath) && (req.method == "GET" || req.method == "HEAD")) {
+    std::optional<std::string> crl =
+        acmpca::ReadPublishedCrl(*impl_->env, path.substr(kCrlPath.size()));
+    resp.status = crl ? 200 : 404;
+    resp.SetHeader("Content-Type", crl ? "application/pkix-crl" : "text/plain");
+    resp.body = crl ? std::move(*crl) : "Not Found\n";
+    if (req.method == "HEAD") resp.body.clear();
     return resp;
   }
   if (path == "/metrics" && req.method == "GET") {

@@ -70,6 +70,9 @@ struct ServiceEnvironment {
   std::string trail_bucket_dir;
   int64_t trail_delivery_interval = 300;
   int64_t trail_digest_interval = 3600;
+  // Private CA's CRLs: the directory standing for S3, one subdirectory per bucket, served
+  // at ENDPOINT/_bulwark/pca-crl/BUCKET/KEY.
+  std::string pca_crl_dir;
 };
 
 using Json = nlohmann::json;

@@ -6,10 +6,13 @@ update/delete/restore, and the errors of bad ARNs, states, CSRs, certificates an
 arguments. The CA's private key never appears in the data directory in plaintext.
 
 Interpreter: /usr/bin/python3 (see conftest.py)."""
+import http.client
 import json
 import os
+import re
 import subprocess
 import tempfile
+import urllib.request
 
 from conftest import aws_cli, make_user
 from kms_util import code_of, error_of
@@ -248,11 +251,13 @@ def test_bad_input(server):
     assert code_of(pca.create_certificate_authority,
                    CertificateAuthorityConfiguration=config("x", "SM2", "SM3WITHSM2"),
                    CertificateAuthorityType="ROOT") == "InvalidArgsException"
-    assert code_of(pca.create_certificate_authority,
-                   CertificateAuthorityConfiguration=config("x"),
-                   CertificateAuthorityType="ROOT",
-                   RevocationConfiguration={"CrlConfiguration": {
-                       "Enabled": True, "ExpirationInDays": 7}}) == "InvalidArgsException"
+    for revocation in [{"CrlConfiguration": {"Enabled": True, "ExpirationInDays": 7}},
+                       {"CrlConfiguration": {"Enabled": True, "S3BucketName": "Bad_Bucket"}},
+                       {"OcspConfiguration": {"Enabled": True}}]:
+        assert code_of(pca.create_certificate_authority,
+                       CertificateAuthorityConfiguration=config("x"),
+                       CertificateAuthorityType="ROOT",
+                       RevocationConfiguration=revocation) == "InvalidArgsException", revocation
     # The model's own checks (the client's own validation off).
     loose = server.client("acm-pca", parameter_validation=False)
     assert code_of(loose.create_certificate_authority,
@@ -281,8 +286,8 @@ def test_bad_input(server):
     assert code_of(pca.get_certificate, CertificateAuthorityArn=root_arn,
                    CertificateArn="arn:aws:acm-pca:us-east-1:1:x") == "InvalidArnException"
     # Not implemented yet: AWS's error for an unknown operation.
-    err = error_of(pca.revoke_certificate, CertificateAuthorityArn=root_arn,
-                   CertificateSerial="00", RevocationReason="KEY_COMPROMISE")
+    err = error_of(pca.create_certificate_authority_audit_report, CertificateAuthorityArn=root_arn,
+                   S3BucketName="audit-bucket", AuditReportResponseFormat="JSON")
     assert err["Code"] in ("InvalidAction", "UnknownOperationException"), err
 
 
@@ -318,3 +323,80 @@ def test_permissions_and_the_cli(server):
         for f in files:
             data = open(os.path.join(dirpath, f), "rb").read()
             assert b"PRIVATE KEY" not in data, f
+
+
+def serial_of(pem):
+    out = openssl("x509", "-noout", "-serial", input=pem.encode()).stdout.decode()
+    return out.strip().split("=", 1)[1]
+
+
+def test_revocation_publishes_a_crl_openssl_honours(server):
+    pca = server.client("acm-pca")
+    arn = pca.create_certificate_authority(
+        CertificateAuthorityConfiguration=config("CRL Root"), CertificateAuthorityType="ROOT",
+        RevocationConfiguration={"CrlConfiguration": {
+            "Enabled": True, "ExpirationInDays": 7, "S3BucketName": "my-crl-bucket"}})[
+        "CertificateAuthorityArn"]
+    csr = pca.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
+    root_arn = pca.issue_certificate(CertificateAuthorityArn=arn, Csr=csr.encode(),
+                                     SigningAlgorithm="SHA256WITHRSA", TemplateArn=ROOT_TEMPLATE,
+                                     Validity={"Value": 2, "Type": "YEARS"})["CertificateArn"]
+    root = pca.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
+    pca.import_certificate_authority_certificate(CertificateAuthorityArn=arn,
+                                                 Certificate=root.encode())
+    leaves = []
+    for cn in ("revoked", "kept"):
+        leaf_arn = pca.issue_certificate(CertificateAuthorityArn=arn, Csr=make_csr(cn),
+                                         SigningAlgorithm="SHA256WITHRSA",
+                                         Validity={"Value": 5, "Type": "DAYS"})["CertificateArn"]
+        leaves.append(pca.get_certificate(CertificateAuthorityArn=arn,
+                                          CertificateArn=leaf_arn)["Certificate"])
+    # The distribution point written into the certificates is this server's.
+    text = openssl("x509", "-noout", "-text", input=leaves[0].encode()).stdout.decode()
+    ca_id = arn.rsplit("/", 1)[1]
+    url = f"{server.url}/_bulwark/pca-crl/my-crl-bucket/crl/{ca_id}.crl"
+    assert "URI:" + url in text, text
+    crl = urllib.request.urlopen(url).read()
+    listing = openssl("crl", "-inform", "DER", "-noout", "-text", input=crl).stdout.decode()
+    assert "No Revoked Certificates" in listing, listing
+    assert os.path.exists(os.path.join(server.data_dir, "acm-pca", "crl", "my-crl-bucket", "crl",
+                                       ca_id + ".crl"))
+
+    serial = serial_of(leaves[0])
+    pca.revoke_certificate(CertificateAuthorityArn=arn, CertificateSerial=serial,
+                           RevocationReason="KEY_COMPROMISE")
+    assert code_of(pca.revoke_certificate, CertificateAuthorityArn=arn,
+                   CertificateSerial=serial.lower(),
+                   RevocationReason="SUPERSEDED") == "RequestAlreadyProcessedException"
+    assert code_of(pca.revoke_certificate, CertificateAuthorityArn=arn,
+                   CertificateSerial=serial_of(root),
+                   RevocationReason="SUPERSEDED") == "InvalidRequestException"
+    assert code_of(pca.revoke_certificate, CertificateAuthorityArn=arn, CertificateSerial="abcd",
+                   RevocationReason="SUPERSEDED") == "InvalidRequestException"
+    assert code_of(pca.revoke_certificate, CertificateAuthorityArn=arn, CertificateSerial="xyz",
+                   RevocationReason="SUPERSEDED") == "InvalidArgsException"
+    crl = urllib.request.urlopen(url).read()
+    listing = openssl("crl", "-inform", "DER", "-noout", "-text", input=crl).stdout.decode()
+    assert "Key Compromise" in listing and serial in listing.replace(":", ""), listing
+    with tempfile.TemporaryDirectory() as d:
+        for name, data in [("root.pem", root), ("revoked.pem", leaves[0]), ("kept.pem", leaves[1]),
+                           ("crl.der", crl)]:
+            open(os.path.join(d, name), "wb").write(data if isinstance(data, bytes)
+                                                    else data.encode())
+        crl_pem = os.path.join(d, "crl.pem")
+        assert openssl("crl", "-inform", "DER", "-in", os.path.join(d, "crl.der"),
+                       "-out", crl_pem).returncode == 0
+        assert openssl("crl", "-in", crl_pem, "-CAfile", os.path.join(d, "root.pem"),
+                       "-noout").returncode == 0
+        check = ["verify", "-crl_check", "-CAfile", os.path.join(d, "root.pem"), "-CRLfile",
+                 crl_pem]
+        r = openssl(*check, os.path.join(d, "revoked.pem"))
+        assert r.returncode != 0 and b"revoked" in r.stdout + r.stderr
+        assert openssl(*check, os.path.join(d, "kept.pem")).returncode == 0
+
+    # Only published CRLs are served: no other path of the data directory.
+    for bad in ["/_bulwark/pca-crl/../credentials", "/_bulwark/pca-crl/my-crl-bucket/crl/x.crl",
+                "/_bulwark/pca-crl/my-crl-bucket/%2e%2e/x.crl", "/_bulwark/pca-crl/"]:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port)
+        conn.request("GET", bad)
+        assert conn.getresponse().status == 404, bad

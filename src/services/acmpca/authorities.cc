@@ -67,19 +67,6 @@ Result<crypto::DistinguishedName> SubjectOf(const Json& subject) {
   return dn;
 }
 
-Status CheckRevocation(const Json& input) {
-  const Json config = input.value("RevocationConfiguration", Json::object());
-  for (const char* kind : {"CrlConfiguration", "OcspConfiguration"}) {
-    if (config.value(kind, Json::object()).value("Enabled", false)) {
-      return Error("InvalidArgsException",
-                   std::string(kind) +
-                       " with Enabled is not supported by Bulwark yet: certificates cannot be "
-                       "revoked.");
-    }
-  }
-  return Status::Ok();
-}
-
 Status CheckTags(const Json& tags) {
   for (const Json& tag : tags) {
     if (tag.value("Key", "").starts_with("aws:")) {
@@ -212,7 +199,7 @@ Result<Json> CreateCertificateAuthority(RequestContext& ctx, const Json& input) 
   }
   ASSIGN_OR_RETURN(crypto::DistinguishedName subject,
                    SubjectOf(config.value("Subject", Json::object())));
-  RETURN_IF_ERROR(CheckRevocation(input));
+  RETURN_IF_ERROR(CheckRevocationConfiguration(input));
   const Json tags = input.value("Tags", Json::array());
   RETURN_IF_ERROR(CheckTags(tags));
   const int64_t now = iam::Now(ctx);
@@ -311,7 +298,8 @@ Result<Json> GetCertificateAuthorityCsr(RequestContext& ctx, const Json& input) 
 Result<Json> ImportCertificateAuthorityCertificate(RequestContext& ctx, const Json& input) {
   const std::string pem = BlobText(input, "Certificate");
   const std::string chain = BlobText(input, "CertificateChain");
-  return Change(ctx, input, [&](Json& ca, storage::Transaction&) -> Status {
+  ASSIGN_OR_RETURN(std::string id, CaIdOf(ctx, input.value("CertificateAuthorityArn", "")));
+  return Change(ctx, input, [&](Json& ca, storage::Transaction& txn) -> Status {
     if (ca.value("Status", "") == "DELETED") return InvalidState(ca);
     auto cert = crypto::ParseCertificate(pem);
     if (!cert.ok()) return Error("MalformedCertificateException", cert.status().message());
@@ -362,7 +350,7 @@ Result<Json> ImportCertificateAuthorityCertificate(RequestContext& ctx, const Js
       ca["Status"] = "ACTIVE";
       ca["LastStateChangeAt"] = now;
     }
-    return Status::Ok();
+    return PublishCrl(*ctx.env, txn, CaKeyMaterialKey(ctx, id), ca, now);
   });
 }
 
@@ -376,8 +364,9 @@ Result<Json> GetCertificateAuthorityCertificate(RequestContext& ctx, const Json&
 }
 
 Result<Json> UpdateCertificateAuthority(RequestContext& ctx, const Json& input) {
-  RETURN_IF_ERROR(CheckRevocation(input));
-  return Change(ctx, input, [&](Json& ca, storage::Transaction&) -> Status {
+  RETURN_IF_ERROR(CheckRevocationConfiguration(input));
+  ASSIGN_OR_RETURN(std::string id, CaIdOf(ctx, input.value("CertificateAuthorityArn", "")));
+  return Change(ctx, input, [&](Json& ca, storage::Transaction& txn) -> Status {
     const std::string status = ca.value("Status", "");
     if (status == "DELETED") return InvalidState(ca);
     if (input.contains("Status")) {
@@ -394,6 +383,7 @@ Result<Json> UpdateCertificateAuthority(RequestContext& ctx, const Json& input) 
     }
     if (input.contains("RevocationConfiguration")) {
       ca["RevocationConfiguration"] = input["RevocationConfiguration"];
+      return PublishCrl(*ctx.env, txn, CaKeyMaterialKey(ctx, id), ca, iam::Now(ctx));
     }
     return Status::Ok();
   });

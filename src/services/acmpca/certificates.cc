@@ -193,6 +193,7 @@ Result<Json> IssueCertificate(RequestContext& ctx, const Json& input) {
   spec.key_usage = tmpl->key_usage;
   for (const char* usage : tmpl->extended_key_usage) spec.extended_key_usage.emplace_back(usage);
   if (tmpl->copy_sans) spec.dns_names = csr->dns_names;
+  if (!self_issue) spec.crl_url = CrlUrl(*ctx.env, ca);
   auto pem = crypto::IssueCertificate(spec);
   if (!pem.ok()) {
     if (pem.status().kind() == ErrorKind::kValidation) {

@@ -26,9 +26,22 @@ Result<Json> ListTags(RequestContext& ctx, const Json& input);
 // certificates.cc
 Result<Json> IssueCertificate(RequestContext& ctx, const Json& input);
 Result<Json> GetCertificate(RequestContext& ctx, const Json& input);
+// crl.cc
+Result<Json> RevokeCertificate(RequestContext& ctx, const Json& input);
+// A RevocationConfiguration Bulwark can carry out: CRLs (complete, to a valid bucket
+// name and path), no OCSP; InvalidArgsException otherwise.
+Status CheckRevocationConfiguration(const Json& input);
+// The CRL distribution point for the CA's certificates ("" when none).
+std::string CrlUrl(const ServiceEnvironment& env, const Json& ca);
+// Writes the CA's CRL (when it has a CRL configuration and a certificate) and notes its
+// number and time in `ca`.
+Status PublishCrl(const ServiceEnvironment& env, storage::Transaction& txn,
+                  std::string_view material_key, Json& ca, int64_t now);
+// Whether the CA's CRL is due again (half its validity gone).
+bool CrlDue(const Json& ca, int64_t now);
 
-// operations.cc: destroys the CAs whose restore window has ended, with their key
-// material and every certificate they issued.
+// operations.cc: republishes CRLs that are due; destroys the CAs whose restore window
+// has ended, with their key material and every certificate they issued.
 Status Maintain(ServiceEnvironment& env);
 
 // Shared by the files.

@@ -1,7 +1,8 @@
-// AWS Private CA: the operation table, the authorization hook and maintenance (CAs whose
-// restore window ended are destroyed, key material and certificates with them). The
-// model's other operations (RevokeCertificate, audit reports, permissions, policies) answer
-// as unsupported. Actions and condition keys from the Service Authorization Reference.
+// AWS Private CA: the operation table, the authorization hook and maintenance (CRLs
+// republished when due; CAs whose restore window ended destroyed, key material and
+// certificates with them). The model's other operations (audit reports, permissions,
+// policies) answer as unsupported. Actions and condition keys from the Service
+// Authorization Reference.
 #include "services/acmpca/acmpca.h"
 #include "services/acmpca/handlers.h"
 #include "services/iam/common.h"
@@ -50,6 +51,9 @@ constexpr OperationSpec kOperations[] = {
      &IssueCertificate},
     {"GetCertificate", "acm-pca:GetCertificate", kCa, kResourceTagKeys, Mutates::kNo,
      &GetCertificate},
+    // crl.cc
+    {"RevokeCertificate", "acm-pca:RevokeCertificate", kCa, kResourceTagKeys, Mutates::kYes,
+     &RevokeCertificate},
 };
 
 Status CompleteAuthorization(RequestContext& ctx, const OperationSpec& op, const Json& input,
@@ -87,8 +91,8 @@ constexpr ServiceSpec kSpec{"acm-pca", kOperations, &CompleteAuthorization,
 
 }  // namespace
 
-// CAs deleted longer ago than their restore window: gone, with their key material and
-// every certificate they issued.
+// CRLs due again are published; CAs deleted longer ago than their restore window are
+// gone, with their key material and every certificate they issued.
 Status Maintain(ServiceEnvironment& env) {
   ASSIGN_OR_RETURN(auto txn, env.store->Begin());
   ASSIGN_OR_RETURN(std::vector<storage::KeyValue> rows, txn->Scan("acm-pca/ca/"));
@@ -96,12 +100,18 @@ Status Maintain(ServiceEnvironment& env) {
   bool changed = false;
   for (const storage::KeyValue& row : rows) {
     Json ca = Json::parse(row.value, nullptr, /*allow_exceptions=*/false);
-    if (!ca.is_object() || ca.value("Status", "") != "DELETED" ||
-        ca.value("RestorableUntil", int64_t{0}) > now) {
-      continue;
-    }
+    if (!ca.is_object()) continue;
     // acm-pca/ca/ACCOUNT/REGION/ID → the same suffix under key/ and cert/.
     const std::string suffix = row.key.substr(std::string_view("acm-pca/ca/").size());
+    if (CrlDue(ca, now)) {
+      RETURN_IF_ERROR(PublishCrl(env, *txn, "acm-pca/key/" + suffix, ca, now));
+      RETURN_IF_ERROR(iam::Save(*txn, row.key, ca));
+      changed = true;
+      continue;
+    }
+    if (ca.value("Status", "") != "DELETED" || ca.value("RestorableUntil", int64_t{0}) > now) {
+      continue;
+    }
     RETURN_IF_ERROR(txn->Delete(row.key));
     RETURN_IF_ERROR(txn->Delete("acm-pca/key/" + suffix));
     ASSIGN_OR_RETURN(std::vector<storage::KeyValue> certs,

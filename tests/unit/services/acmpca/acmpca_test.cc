@@ -1,6 +1,8 @@
 // AWS Private CA through its handlers with an injected clock: the CA's key sealed at rest,
 // a root's own certificate and an end entity's, and a deleted CA destroyed (record, key
 // material, certificates) by maintenance once its restore window ends, not before.
+#include "services/acmpca/acmpca.h"
+
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -146,6 +148,40 @@ TEST_F(AcmPcaTest, DeletedCaIsDestroyedWhenItsWindowEnds) {
                {{"CertificateAuthorityArn", other}})["CertificateAuthority"]
                 .value("Status", ""),
             "ACTIVE");
+}
+
+// What a RevocationConfiguration may ask for: a complete CRL to a bucket and path that
+// stay inside the CRL directory; no OCSP.
+TEST(AcmPcaRevocationTest, ConfigurationsBulwarkCanCarryOut) {
+  auto check = [](const Json& crl) {
+    return CheckRevocationConfiguration({{"RevocationConfiguration", {{"CrlConfiguration", crl}}}});
+  };
+  EXPECT_TRUE(check({{"Enabled", false}}).ok());
+  EXPECT_TRUE(check({{"Enabled", true}, {"S3BucketName", "my.crl-bucket"}}).ok());
+  EXPECT_TRUE(
+      check({{"Enabled", true}, {"S3BucketName", "b12"}, {"CustomPath", "pki/crl-v2"}}).ok());
+  for (const Json& bad :
+       {Json{{"Enabled", true}}, Json{{"Enabled", true}, {"S3BucketName", "ab"}},
+        Json{{"Enabled", true}, {"S3BucketName", "Upper"}},
+        Json{{"Enabled", true}, {"S3BucketName", ".."}},
+        Json{{"Enabled", true}, {"S3BucketName", "a/b"}},
+        Json{{"Enabled", true}, {"S3BucketName", "bucket"}, {"CustomPath", "../x"}},
+        Json{{"Enabled", true}, {"S3BucketName", "bucket"}, {"CustomPath", "/x"}},
+        Json{{"Enabled", true}, {"S3BucketName", "bucket"}, {"CustomPath", "a//b"}},
+        Json{{"Enabled", true}, {"S3BucketName", "bucket"}, {"CrlType", "PARTITIONED"}}}) {
+    Status st = check(bad);
+    EXPECT_FALSE(st.ok()) << bad.dump();
+    EXPECT_EQ(st.code(), "InvalidArgsException") << bad.dump();
+  }
+  EXPECT_FALSE(CheckRevocationConfiguration(
+                   {{"RevocationConfiguration", {{"OcspConfiguration", {{"Enabled", true}}}}}})
+                   .ok());
+  // Served paths: only BUCKET/KEY.crl of the CRL directory.
+  ServiceEnvironment env;
+  env.pca_crl_dir = "/nonexistent-crl-dir";
+  for (const char* path : {"../etc/passwd", "bucket/../../x.crl", "bucket/x.der", "bucket", ""}) {
+    EXPECT_FALSE(ReadPublishedCrl(env, path).has_value()) << path;
+  }
 }
 
 }  // namespace
