@@ -21,6 +21,14 @@ std::optional<size_t> OffsetOf(std::string_view token, size_t size) {
   return static_cast<size_t>(v);
 }
 
+std::string BlobOf(const Json& input, std::string_view member) {
+  auto it = input.find(member);
+  if (it == input.end()) return std::string();
+  if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
+  if (it->is_string()) return it->get<std::string>();
+  return std::string();
+}
+
 Json UpsertTags(Json existing, const Json& tags) {
   if (!existing.is_array()) existing = Json::array();
   for (const Json& tag : tags) {

@@ -19,6 +19,9 @@ namespace bulwark {
 std::string OffsetToken(size_t index);
 std::optional<size_t> OffsetOf(std::string_view token, size_t size);
 
+// The raw bytes of a blob member of the decoded input ("" when absent).
+std::string BlobOf(const Json& input, std::string_view member);
+
 // `tags` ([{Key, Value}]) put into `existing`: a key already there takes the new value
 // (keys compare exactly), others are appended.
 Json UpsertTags(Json existing, const Json& tags);

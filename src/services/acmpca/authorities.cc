@@ -172,13 +172,6 @@ Result<Json> LoadCa(storage::Transaction& txn, const RequestContext& ctx, std::s
   return *std::move(ca);
 }
 
-std::string BlobText(const Json& input, const char* member) {
-  auto it = input.find(member);
-  if (it == input.end()) return {};
-  if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
-  return it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string CaChain(const Json& ca) {
   return ca.value("Certificate", "") + ca.value("CertificateChain", "");
 }
@@ -296,8 +289,8 @@ Result<Json> GetCertificateAuthorityCsr(RequestContext& ctx, const Json& input) 
 }
 
 Result<Json> ImportCertificateAuthorityCertificate(RequestContext& ctx, const Json& input) {
-  const std::string pem = BlobText(input, "Certificate");
-  const std::string chain = BlobText(input, "CertificateChain");
+  const std::string pem = BlobOf(input, "Certificate");
+  const std::string chain = BlobOf(input, "CertificateChain");
   ASSIGN_OR_RETURN(std::string id, CaIdOf(ctx, input.value("CertificateAuthorityArn", "")));
   return Change(ctx, input, [&](Json& ca, storage::Transaction& txn) -> Status {
     if (ca.value("Status", "") == "DELETED") return InvalidState(ca);

@@ -8,6 +8,7 @@
 #include "crypto/x509.h"
 #include "services/acmpca/handlers.h"
 #include "services/iam/common.h"
+#include "services/service_util.h"
 #include "storage/sealer.h"
 
 namespace bulwark::acmpca {
@@ -111,7 +112,7 @@ Result<Json> IssueCertificate(RequestContext& ctx, const Json& input) {
   if (input.contains("ApiPassthrough")) {
     return Error("InvalidArgsException", "ApiPassthrough is not supported by Bulwark yet.");
   }
-  auto csr = crypto::ParseCsr(BlobText(input, "Csr"));
+  auto csr = crypto::ParseCsr(BlobOf(input, "Csr"));
   if (!csr.ok()) return Error("MalformedCSRException", csr.status().message());
 
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));

@@ -54,8 +54,6 @@ std::string CertKey(const RequestContext& ctx, std::string_view id, std::string_
 // The CA record an ARN names, or ResourceNotFoundException (a CA whose restore window
 // has ended is gone).
 Result<Json> LoadCa(storage::Transaction& txn, const RequestContext& ctx, std::string_view arn);
-// A blob member's bytes (empty when absent).
-std::string BlobText(const Json& input, const char* member);
 // The CA's certificate followed by its chain (PEM), as GetCertificate's chain.
 std::string CaChain(const Json& ca);
 

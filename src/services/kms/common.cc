@@ -530,14 +530,6 @@ Result<SecretBytes> OpenBlob(const RequestContext& ctx, const Json& key, std::st
   return plaintext;
 }
 
-std::string BlobOf(const Json& input, std::string_view member) {
-  auto it = input.find(member);
-  if (it == input.end()) return std::string();
-  if (it->is_binary()) return std::string(it->get_binary().begin(), it->get_binary().end());
-  if (it->is_string()) return it->get<std::string>();
-  return std::string();
-}
-
 const Json& ArrayMember(const Json& object, std::string_view name) {
   static const Json* const kEmpty = new Json(Json::array());
   if (!object.is_object()) return *kEmpty;

@@ -25,6 +25,7 @@
 
 #include "core/secret.h"
 #include "services/service.h"
+#include "services/service_util.h"
 #include "storage/kv.h"
 
 namespace bulwark::kms {
@@ -166,8 +167,6 @@ Result<std::string> SealBlob(const RequestContext& ctx, const Json& key, std::st
 Result<SecretBytes> OpenBlob(const RequestContext& ctx, const Json& key, std::string_view blob,
                              const Json& encryption_context);
 
-// The raw bytes of a blob member of the decoded input ("" when absent).
-std::string BlobOf(const Json& input, std::string_view member);
 Json BinaryOf(std::string_view bytes);
 // A member of `object` by reference: an empty array (object) when it is missing or not
 // an array (object). nlohmann's value(name, default) would copy it — a key's every
