@@ -62,9 +62,10 @@ def split(pems):
     return [p.strip() + "\n" + marker + "\n" for p in pems.split(marker) if p.strip()]
 
 
-def make_root(pca, cn="Example Root CA"):
+def make_root(pca, cn="Example Root CA", **create):
+    """An active root CA (its own certificate issued and imported): (ARN, certificate)."""
     arn = pca.create_certificate_authority(CertificateAuthorityConfiguration=config(cn),
-                                           CertificateAuthorityType="ROOT")[
+                                           CertificateAuthorityType="ROOT", **create)[
         "CertificateAuthorityArn"]
     csr = pca.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
     cert_arn = pca.issue_certificate(CertificateAuthorityArn=arn, Csr=csr.encode(),
@@ -332,18 +333,8 @@ def serial_of(pem):
 
 def test_revocation_publishes_a_crl_openssl_honours(server):
     pca = server.client("acm-pca")
-    arn = pca.create_certificate_authority(
-        CertificateAuthorityConfiguration=config("CRL Root"), CertificateAuthorityType="ROOT",
-        RevocationConfiguration={"CrlConfiguration": {
-            "Enabled": True, "ExpirationInDays": 7, "S3BucketName": "my-crl-bucket"}})[
-        "CertificateAuthorityArn"]
-    csr = pca.get_certificate_authority_csr(CertificateAuthorityArn=arn)["Csr"]
-    root_arn = pca.issue_certificate(CertificateAuthorityArn=arn, Csr=csr.encode(),
-                                     SigningAlgorithm="SHA256WITHRSA", TemplateArn=ROOT_TEMPLATE,
-                                     Validity={"Value": 2, "Type": "YEARS"})["CertificateArn"]
-    root = pca.get_certificate(CertificateAuthorityArn=arn, CertificateArn=root_arn)["Certificate"]
-    pca.import_certificate_authority_certificate(CertificateAuthorityArn=arn,
-                                                 Certificate=root.encode())
+    arn, root = make_root(pca, "CRL Root", RevocationConfiguration={"CrlConfiguration": {
+        "Enabled": True, "ExpirationInDays": 7, "S3BucketName": "my-crl-bucket"}})
     leaves = []
     for cn in ("revoked", "kept"):
         leaf_arn = pca.issue_certificate(CertificateAuthorityArn=arn, Csr=make_csr(cn),
