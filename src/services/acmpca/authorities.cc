@@ -95,12 +95,13 @@ Status InvalidState(const Json& ca) {
 }
 
 Result<Json> Change(RequestContext& ctx, const Json& input,
-                    const std::function<Status(Json& ca, storage::Transaction& txn)>& change) {
+                    const std::function<Status(Json& ca, storage::Transaction& txn,
+                                               const std::string& id)>& change) {
   const std::string arn = input.value("CertificateAuthorityArn", "");
   ASSIGN_OR_RETURN(std::string id, CaIdOf(ctx, arn));
   ASSIGN_OR_RETURN(auto txn, iam::BeginWrite(ctx));
   ASSIGN_OR_RETURN(Json ca, LoadCa(*txn, ctx, arn));
-  RETURN_IF_ERROR(change(ca, *txn));
+  RETURN_IF_ERROR(change(ca, *txn, id));
   RETURN_IF_ERROR(iam::Save(*txn, CaKey(ctx, id), ca));
   RETURN_IF_ERROR(txn->Commit());
   return Json::object();
@@ -291,60 +292,61 @@ Result<Json> GetCertificateAuthorityCsr(RequestContext& ctx, const Json& input) 
 Result<Json> ImportCertificateAuthorityCertificate(RequestContext& ctx, const Json& input) {
   const std::string pem = BlobOf(input, "Certificate");
   const std::string chain = BlobOf(input, "CertificateChain");
-  ASSIGN_OR_RETURN(std::string id, CaIdOf(ctx, input.value("CertificateAuthorityArn", "")));
-  return Change(ctx, input, [&](Json& ca, storage::Transaction& txn) -> Status {
-    if (ca.value("Status", "") == "DELETED") return InvalidState(ca);
-    auto cert = crypto::ParseCertificate(pem);
-    if (!cert.ok()) return Error("MalformedCertificateException", cert.status().message());
-    if (crypto::Base64Encode(cert->public_key) != ca.value("PublicKey", "")) {
-      return Error("CertificateMismatchException",
-                   "The certificate's public key does not match the certificate authority's "
-                   "key.");
-    }
-    if (!cert->ca) {
-      return Error("InvalidRequestException",
-                   "The certificate is not a CA certificate (basicConstraints CA:TRUE).");
-    }
-    const int64_t now = iam::Now(ctx);
-    std::string chain_pem;
-    if (ca.value("Type", "") == "ROOT") {
-      if (!cert->self_signed) {
-        return Error("InvalidRequestException",
-                     "A root certificate authority's certificate must be self-signed.");
-      }
-      if (!chain.empty()) {
-        return Error("InvalidRequestException",
-                     "A root certificate authority's certificate takes no chain.");
-      }
-    } else {
-      if (chain.empty()) {
-        return Error("InvalidRequestException",
-                     "A subordinate certificate authority's certificate needs its chain.");
-      }
-      auto certs = crypto::SplitCertificateChain(chain);
-      if (!certs.ok()) return Error("MalformedCertificateException", certs.status().message());
-      std::string intermediates;
-      for (size_t i = 0; i + 1 < certs->size(); ++i) intermediates += (*certs)[i];
-      Status verified = crypto::VerifyCertificateChain(pem, intermediates, certs->back(), now);
-      if (!verified.ok()) return Error("InvalidRequestException", verified.message());
-      for (const std::string& c : *certs) chain_pem += c;
-    }
-    ASSIGN_OR_RETURN(auto own, crypto::SplitCertificateChain(pem));
-    ca["Certificate"] = own.front();
-    if (chain_pem.empty()) {
-      ca.erase("CertificateChain");
-    } else {
-      ca["CertificateChain"] = chain_pem;
-    }
-    ca["NotBefore"] = cert->not_before;
-    ca["NotAfter"] = cert->not_after;
-    ca["Serial"] = cert->serial_hex;
-    if (ca.value("Status", "") == "PENDING_CERTIFICATE" || ca.value("Status", "") == "EXPIRED") {
-      ca["Status"] = "ACTIVE";
-      ca["LastStateChangeAt"] = now;
-    }
-    return PublishCrl(*ctx.env, txn, CaKeyMaterialKey(ctx, id), ca, now);
-  });
+  return Change(
+      ctx, input, [&](Json& ca, storage::Transaction& txn, const std::string& id) -> Status {
+        if (ca.value("Status", "") == "DELETED") return InvalidState(ca);
+        auto cert = crypto::ParseCertificate(pem);
+        if (!cert.ok()) return Error("MalformedCertificateException", cert.status().message());
+        if (crypto::Base64Encode(cert->public_key) != ca.value("PublicKey", "")) {
+          return Error("CertificateMismatchException",
+                       "The certificate's public key does not match the certificate authority's "
+                       "key.");
+        }
+        if (!cert->ca) {
+          return Error("InvalidRequestException",
+                       "The certificate is not a CA certificate (basicConstraints CA:TRUE).");
+        }
+        const int64_t now = iam::Now(ctx);
+        std::string chain_pem;
+        if (ca.value("Type", "") == "ROOT") {
+          if (!cert->self_signed) {
+            return Error("InvalidRequestException",
+                         "A root certificate authority's certificate must be self-signed.");
+          }
+          if (!chain.empty()) {
+            return Error("InvalidRequestException",
+                         "A root certificate authority's certificate takes no chain.");
+          }
+        } else {
+          if (chain.empty()) {
+            return Error("InvalidRequestException",
+                         "A subordinate certificate authority's certificate needs its chain.");
+          }
+          auto certs = crypto::SplitCertificateChain(chain);
+          if (!certs.ok()) return Error("MalformedCertificateException", certs.status().message());
+          std::string intermediates;
+          for (size_t i = 0; i + 1 < certs->size(); ++i) intermediates += (*certs)[i];
+          Status verified = crypto::VerifyCertificateChain(pem, intermediates, certs->back(), now);
+          if (!verified.ok()) return Error("InvalidRequestException", verified.message());
+          for (const std::string& c : *certs) chain_pem += c;
+        }
+        ASSIGN_OR_RETURN(auto own, crypto::SplitCertificateChain(pem));
+        ca["Certificate"] = own.front();
+        if (chain_pem.empty()) {
+          ca.erase("CertificateChain");
+        } else {
+          ca["CertificateChain"] = chain_pem;
+        }
+        ca["NotBefore"] = cert->not_before;
+        ca["NotAfter"] = cert->not_after;
+        ca["Serial"] = cert->serial_hex;
+        if (ca.value("Status", "") == "PENDING_CERTIFICATE" ||
+            ca.value("Status", "") == "EXPIRED") {
+          ca["Status"] = "ACTIVE";
+          ca["LastStateChangeAt"] = now;
+        }
+        return PublishCrl(*ctx.env, txn, CaKeyMaterialKey(ctx, id), ca, now);
+      });
 }
 
 Result<Json> GetCertificateAuthorityCertificate(RequestContext& ctx, const Json& input) {
@@ -358,32 +360,32 @@ Result<Json> GetCertificateAuthorityCertificate(RequestContext& ctx, const Json&
 
 Result<Json> UpdateCertificateAuthority(RequestContext& ctx, const Json& input) {
   RETURN_IF_ERROR(CheckRevocationConfiguration(input));
-  ASSIGN_OR_RETURN(std::string id, CaIdOf(ctx, input.value("CertificateAuthorityArn", "")));
-  return Change(ctx, input, [&](Json& ca, storage::Transaction& txn) -> Status {
-    const std::string status = ca.value("Status", "");
-    if (status == "DELETED") return InvalidState(ca);
-    if (input.contains("Status")) {
-      const std::string wanted = input.value("Status", "");
-      if (wanted != "ACTIVE" && wanted != "DISABLED") {
-        return Error("InvalidArgsException",
-                     "The status can be changed to ACTIVE or DISABLED only.");
-      }
-      if (!ca.contains("Certificate")) return InvalidState(ca);
-      if (wanted != status) {
-        ca["Status"] = wanted;
-        ca["LastStateChangeAt"] = iam::Now(ctx);
-      }
-    }
-    if (input.contains("RevocationConfiguration")) {
-      ca["RevocationConfiguration"] = input["RevocationConfiguration"];
-      return PublishCrl(*ctx.env, txn, CaKeyMaterialKey(ctx, id), ca, iam::Now(ctx));
-    }
-    return Status::Ok();
-  });
+  return Change(ctx, input,
+                [&](Json& ca, storage::Transaction& txn, const std::string& id) -> Status {
+                  const std::string status = ca.value("Status", "");
+                  if (status == "DELETED") return InvalidState(ca);
+                  if (input.contains("Status")) {
+                    const std::string wanted = input.value("Status", "");
+                    if (wanted != "ACTIVE" && wanted != "DISABLED") {
+                      return Error("InvalidArgsException",
+                                   "The status can be changed to ACTIVE or DISABLED only.");
+                    }
+                    if (!ca.contains("Certificate")) return InvalidState(ca);
+                    if (wanted != status) {
+                      ca["Status"] = wanted;
+                      ca["LastStateChangeAt"] = iam::Now(ctx);
+                    }
+                  }
+                  if (input.contains("RevocationConfiguration")) {
+                    ca["RevocationConfiguration"] = input["RevocationConfiguration"];
+                    return PublishCrl(*ctx.env, txn, CaKeyMaterialKey(ctx, id), ca, iam::Now(ctx));
+                  }
+                  return Status::Ok();
+                });
 }
 
 Result<Json> DeleteCertificateAuthority(RequestContext& ctx, const Json& input) {
-  return Change(ctx, input, [&](Json& ca, storage::Transaction&) -> Status {
+  return Change(ctx, input, [&](Json& ca, storage::Transaction&, const std::string&) -> Status {
     const std::string status = ca.value("Status", "");
     if (status == "ACTIVE" || status == "DELETED") return InvalidState(ca);
     const int64_t now = iam::Now(ctx);
@@ -396,7 +398,7 @@ Result<Json> DeleteCertificateAuthority(RequestContext& ctx, const Json& input) 
 }
 
 Result<Json> RestoreCertificateAuthority(RequestContext& ctx, const Json& input) {
-  return Change(ctx, input, [&](Json& ca, storage::Transaction&) -> Status {
+  return Change(ctx, input, [&](Json& ca, storage::Transaction&, const std::string&) -> Status {
     if (ca.value("Status", "") != "DELETED") return InvalidState(ca);
     // An activated CA comes back disabled; one never activated, pending its certificate.
     ca["Status"] = ca.contains("Certificate") ? "DISABLED" : "PENDING_CERTIFICATE";
@@ -410,7 +412,7 @@ Result<Json> RestoreCertificateAuthority(RequestContext& ctx, const Json& input)
 Result<Json> TagCertificateAuthority(RequestContext& ctx, const Json& input) {
   const Json tags = input.value("Tags", Json::array());
   RETURN_IF_ERROR(CheckTags(tags));
-  return Change(ctx, input, [&](Json& ca, storage::Transaction&) -> Status {
+  return Change(ctx, input, [&](Json& ca, storage::Transaction&, const std::string&) -> Status {
     Json merged = UpsertTags(ca.value("Tags", Json::array()), tags);
     if (merged.size() > kMaxTags) {
       return Error("TooManyTagsException", "A certificate authority can have at most 50 tags.");
@@ -422,7 +424,7 @@ Result<Json> TagCertificateAuthority(RequestContext& ctx, const Json& input) {
 
 Result<Json> UntagCertificateAuthority(RequestContext& ctx, const Json& input) {
   const Json tags = input.value("Tags", Json::array());
-  return Change(ctx, input, [&](Json& ca, storage::Transaction&) -> Status {
+  return Change(ctx, input, [&](Json& ca, storage::Transaction&, const std::string&) -> Status {
     Json kept = Json::array();
     for (const Json& tag : ca.value("Tags", Json::array())) {
       const bool removed = std::any_of(tags.begin(), tags.end(), [&](const Json& t) {
